@@ -1,0 +1,353 @@
+"""The one featurisation: paragraph text → feature rows.  Training, evaluation and the CLI all call
+`FeatureSpace.transform`, so a paragraph gets the same numbers wherever it is classified.
+
+Blocks (each optional, each L2-normalised or bounded, concatenated):
+  word TF-IDF over segmenter tokens · CJK character n-gram TF-IDF · LDA topic proportions
+  (inferred in numpy with a deterministic start) · theme-lexicon counts and densities.
+
+Only numpy here: no gensim, no scikit-learn, no scipy, so the CLI starts fast.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipeline.lexicon import ThemeLexicon
+from pipeline.segment import Segmenter
+from pipeline.themes import THEMES
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+# ------------------------------------------------------------------- traditional → simplified
+
+# Characters that exist only in traditional Chinese and are common in policy text; seeing one
+# is the cue to convert (loading OpenCC costs ~0.3 s, so simplified text never pays for it).
+_TRADITIONAL_CUES = frozenset(
+    "國會與為這們個來時說對學發經濟問題關係進實現開業產動黨當義議應區長門車員資際還過將無讓"
+    "從頭點內總據務變導書號參幾強傳選證設認識辦調議論華東遠運層壓環場處礎質體歷團聯權誌"
+)
+_converter = None
+
+
+def to_simplified(text: str) -> str:
+    """Simplified Chinese for features; text without traditional characters is returned as is."""
+    global _converter
+    if not any(ch in _TRADITIONAL_CUES for ch in text):
+        return text
+    if _converter is None:
+        from opencc import OpenCC
+
+        _converter = OpenCC("t2s")
+    return _converter.convert(text)
+
+
+# ------------------------------------------------------------------- sparse rows (CSR, numpy only)
+
+
+@dataclass
+class FeatureRows:
+    """Rows of a sparse matrix in CSR form; `to_scipy()` for training, numpy ops for inference."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    n_features: int
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.indptr) - 1
+
+    def to_scipy(self):
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix((self.data, self.indices, self.indptr), shape=(self.n_rows, self.n_features))
+
+    def dot(self, weights: np.ndarray) -> np.ndarray:
+        """rows @ weights for weights of shape (n_features, m); sums each row in a fixed order."""
+        out = np.zeros((self.n_rows, weights.shape[1]))
+        lengths = np.diff(self.indptr)
+        nonempty = lengths > 0
+        if nonempty.any():
+            contrib = self.data[:, None] * weights[self.indices]
+            out[nonempty] = np.add.reduceat(contrib, self.indptr[:-1][nonempty], axis=0)
+        return out
+
+
+def _rows_from_pairs(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int, n_features: int
+                     ) -> FeatureRows:
+    order = np.lexsort((cols, rows))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.add.at(indptr, rows + 1, 1)
+    return FeatureRows(np.cumsum(indptr), cols.astype(np.int64), vals.astype(np.float64), n_features)
+
+
+def hstack(blocks: Sequence[FeatureRows]) -> FeatureRows:
+    """Concatenate blocks column-wise (same rows)."""
+    n = blocks[0].n_rows
+    rows, cols, vals, offset = [], [], [], 0
+    for b in blocks:
+        r = np.repeat(np.arange(n), np.diff(b.indptr))
+        rows.append(r)
+        cols.append(b.indices + offset)
+        vals.append(b.data)
+        offset += b.n_features
+    return _rows_from_pairs(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), n, offset)
+
+
+def dense_rows(matrix: np.ndarray) -> FeatureRows:
+    """A dense block as CSR (keeps explicit zeros out)."""
+    r, c = np.nonzero(matrix)
+    return _rows_from_pairs(r, c, matrix[r, c], matrix.shape[0], matrix.shape[1])
+
+
+# ------------------------------------------------------------------- term counting and TF-IDF
+
+
+def count_terms(docs: Sequence[Sequence[str]], vocabulary: dict[str, int]) -> FeatureRows:
+    """Raw in-vocabulary term counts per document (CSR, columns sorted)."""
+    rows: list[int] = []
+    cols: list[int] = []
+    get = vocabulary.get
+    for i, doc in enumerate(docs):
+        for term in doc:
+            j = get(term)
+            if j is not None:
+                rows.append(i)
+                cols.append(j)
+    n, v = len(docs), len(vocabulary)
+    if not rows:
+        return FeatureRows(np.zeros(n + 1, dtype=np.int64), np.zeros(0, np.int64), np.zeros(0), v)
+    key = np.asarray(rows, dtype=np.int64) * v + np.asarray(cols, dtype=np.int64)
+    uniq, counts = np.unique(key, return_counts=True)
+    return _rows_from_pairs(uniq // v, uniq % v, counts.astype(np.float64), n, v)
+
+
+def tfidf(counts: FeatureRows, idf: np.ndarray) -> FeatureRows:
+    """Sublinear TF × IDF, L2-normalised per row (scikit-learn's TfidfVectorizer formula)."""
+    data = (1.0 + np.log(counts.data)) * idf[counts.indices]
+    rows = np.repeat(np.arange(counts.n_rows), np.diff(counts.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.n_rows))
+    data = data / np.where(norms > 0, norms, 1.0)[rows]
+    return FeatureRows(counts.indptr, counts.indices, data, counts.n_features)
+
+
+def fit_vocabulary(docs: Sequence[Sequence[str]], min_df: int, max_features: int) -> tuple[dict[str, int], np.ndarray]:
+    """Vocabulary by document frequency (ties broken alphabetically, so it is deterministic) and smooth IDF."""
+    df: Counter[str] = Counter()
+    for doc in docs:
+        df.update(set(doc))
+    kept = sorted((t for t, c in df.items() if c >= min_df), key=lambda t: (-df[t], t))[:max_features]
+    kept.sort()
+    vocabulary = {t: i for i, t in enumerate(kept)}
+    n = len(docs)
+    idf = np.array([math.log((1 + n) / (1 + df[t])) + 1.0 for t in kept])
+    return vocabulary, idf
+
+
+def char_ngrams(text: str, n: int) -> list[str]:
+    """Character n-grams inside runs of Chinese characters (they travel across vocabularies)."""
+    grams: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        grams.extend(run[i : i + n] for i in range(len(run) - n + 1))
+    return grams
+
+
+# ------------------------------------------------------------------- LDA topic inference in numpy
+
+
+def digamma(x: np.ndarray) -> np.ndarray:
+    """ψ(x) for x > 0: six steps of the recurrence, then the asymptotic series (error < 1e-13)."""
+    x = np.asarray(x, dtype=np.float64)
+    shift = 1.0 / x + 1.0 / (x + 1) + 1.0 / (x + 2) + 1.0 / (x + 3) + 1.0 / (x + 4) + 1.0 / (x + 5)
+    y = x + 6.0
+    inv2 = 1.0 / (y * y)
+    series = inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240 - inv2 * (1 / 132)))))
+    return np.log(y) - 0.5 / y - series - shift
+
+
+def dirichlet_expectation(gamma: np.ndarray) -> np.ndarray:
+    """E[log θ] under Dirichlet(γ), row-wise."""
+    return digamma(gamma) - digamma(gamma.sum(axis=-1, keepdims=True))
+
+
+@dataclass
+class TopicModel:
+    """What inference needs of a trained LDA: its vocabulary, exp(E[log β]) and α."""
+
+    vocabulary: dict[str, int]
+    exp_elog_beta: np.ndarray  # (num_topics, vocabulary size)
+    alpha: np.ndarray  # (num_topics,)
+    iterations: int = 200
+    tolerance: float = 1e-5
+
+    @property
+    def num_topics(self) -> int:
+        return self.exp_elog_beta.shape[0]
+
+    def infer(self, docs: Sequence[Sequence[str]]) -> np.ndarray:
+        """Topic proportions per document (rows sum to 1).
+
+        Variational E-step as in gensim's `LdaModel.inference`, but started deterministically at
+        γ = α + N/K instead of a random draw, and iterated per document until the mean change of γ
+        falls below `tolerance`.  Every document's arithmetic is independent of its batch, so one
+        paragraph gets the same proportions alone or among thousands.
+        """
+        counts = count_terms(docs, self.vocabulary)
+        n, k = counts.n_rows, self.num_topics
+        lengths = np.bincount(np.repeat(np.arange(n), np.diff(counts.indptr)), weights=counts.data, minlength=n)
+        gamma = self.alpha[None, :] + (lengths / k)[:, None]
+        active = np.flatnonzero(np.diff(counts.indptr) > 0)
+        eps = np.finfo(np.float64).eps
+        beta_t = self.exp_elog_beta.T
+        for _ in range(self.iterations):
+            if active.size == 0:
+                break
+            starts = counts.indptr[active]
+            stops = counts.indptr[active + 1]
+            sizes = stops - starts
+            # gather the non-zeros of the active documents
+            pos = np.repeat(starts - np.cumsum(np.r_[0, sizes[:-1]]), sizes) + np.arange(sizes.sum())
+            word = counts.indices[pos]
+            cts = counts.data[pos]
+            owner = np.repeat(np.arange(active.size), sizes)
+            g = gamma[active]
+            exp_theta = np.exp(dirichlet_expectation(g))
+            b = beta_t[word]
+            phinorm = (exp_theta[owner] * b).sum(axis=1) + eps
+            seg = np.r_[0, np.cumsum(sizes)[:-1]]
+            sstats = np.add.reduceat((cts / phinorm)[:, None] * b, seg, axis=0)
+            new = self.alpha[None, :] + exp_theta * sstats
+            change = np.abs(new - g).mean(axis=1)
+            gamma[active] = new
+            active = active[change >= self.tolerance]
+        return gamma / gamma.sum(axis=1, keepdims=True)
+
+
+# ------------------------------------------------------------------- the feature space
+
+
+@dataclass
+class FeatureConfig:
+    """Which blocks to use and how much each weighs (from params.yaml `features`)."""
+
+    word_tfidf: bool = True
+    word_min_df: int = 2
+    word_max_features: int = 20000
+    char_ngram: int = 2  # 0 = off
+    char_min_df: int = 2
+    char_max_features: int = 20000
+    char_weight: float = 1.0
+    topics: bool = True
+    topic_weight: float = 1.0
+    lexicon: bool = True
+    lexicon_weight: float = 1.0
+
+    @classmethod
+    def from_params(cls, params: dict) -> FeatureConfig:
+        known = {k: v for k, v in params.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass
+class Analysed:
+    """A paragraph as features see it: simplified text and content tokens."""
+
+    text: str
+    tokens: list[str]
+
+
+LEXICON_FEATURES = [f"{t}:{name}" for t in THEMES for name in ("strong", "weak", "negative", "strong_share")] + [
+    "length:log_chars",
+    "length:short",
+]
+
+
+@dataclass
+class FeatureSpace:
+    """The learned state of the featurisation; `transform` is the only way text becomes numbers."""
+
+    segmenter: Segmenter
+    lexicon: ThemeLexicon
+    config: FeatureConfig
+    word_vocabulary: dict[str, int] = field(default_factory=dict)
+    word_idf: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    char_vocabulary: dict[str, int] = field(default_factory=dict)
+    char_idf: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    topic_model: TopicModel | None = None
+
+    def analyse(self, texts: Sequence[str]) -> list[Analysed]:
+        out = []
+        for text in texts:
+            simple = to_simplified(text)
+            out.append(Analysed(simple, self.segmenter.tokens(simple)))
+        return out
+
+    def fit(self, texts: Sequence[str]) -> FeatureSpace:
+        """Learn vocabularies and IDF from training paragraphs (the topic model comes trained)."""
+        cfg = self.config
+        analysed = self.analyse(texts)
+        if cfg.word_tfidf:
+            self.word_vocabulary, self.word_idf = fit_vocabulary(
+                [a.tokens for a in analysed], cfg.word_min_df, cfg.word_max_features
+            )
+        if cfg.char_ngram:
+            self.char_vocabulary, self.char_idf = fit_vocabulary(
+                [char_ngrams(a.text, cfg.char_ngram) for a in analysed], cfg.char_min_df, cfg.char_max_features
+            )
+        return self
+
+    def feature_names(self) -> list[str]:
+        names = []
+        if self.config.word_tfidf:
+            names += [f"word:{t}" for t in self.word_vocabulary]
+        if self.config.char_ngram:
+            names += [f"char:{t}" for t in self.char_vocabulary]
+        if self.config.topics and self.topic_model is not None:
+            names += [f"topic:{k}" for k in range(self.topic_model.num_topics)]
+        if self.config.lexicon:
+            names += LEXICON_FEATURES
+        return names
+
+    def transform(self, texts: Sequence[str]) -> FeatureRows:
+        return self.transform_analysed(self.analyse(texts))
+
+    def transform_analysed(self, analysed: Sequence[Analysed]) -> FeatureRows:
+        return self.transform_with_topics(analysed)[0]
+
+    def transform_with_topics(self, analysed: Sequence[Analysed]) -> tuple[FeatureRows, np.ndarray | None]:
+        """Feature rows, and the topic proportions when the topic block is on (for reporting)."""
+        cfg = self.config
+        blocks: list[FeatureRows] = []
+        topics = None
+        if cfg.word_tfidf:
+            blocks.append(tfidf(count_terms([a.tokens for a in analysed], self.word_vocabulary), self.word_idf))
+        if cfg.char_ngram:
+            grams = [char_ngrams(a.text, cfg.char_ngram) for a in analysed]
+            block = tfidf(count_terms(grams, self.char_vocabulary), self.char_idf)
+            block.data *= cfg.char_weight
+            blocks.append(block)
+        if cfg.topics and self.topic_model is not None:
+            topics = self.topic_model.infer([a.tokens for a in analysed])
+            blocks.append(dense_rows(cfg.topic_weight * topics))
+        if cfg.lexicon:
+            blocks.append(dense_rows(cfg.lexicon_weight * self.lexicon_features(analysed)))
+        return hstack(blocks), topics
+
+    def lexicon_features(self, analysed: Sequence[Analysed]) -> np.ndarray:
+        """Theme-term counts (log-scaled) and the share of tokens that are strong theme terms."""
+        rows = np.zeros((len(analysed), len(LEXICON_FEATURES)))
+        for i, a in enumerate(analysed):
+            c = self.lexicon.counts(a.tokens)
+            n = max(len(a.tokens), 1)
+            per_theme = np.column_stack([np.log1p(c[:, 0]), np.log1p(c[:, 1]), np.log1p(c[:, 2]), c[:, 0] / n])
+            rows[i, : per_theme.size] = per_theme.ravel()
+            rows[i, -2] = math.log1p(len(a.text)) / 7.0
+            rows[i, -1] = 1.0 if len(a.text) <= 30 else 0.0
+        return rows

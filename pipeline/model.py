@@ -1,0 +1,60 @@
+"""The theme classifier at inference: feature space + one logistic model per theme + thresholds.
+
+Plain numpy: the evaluate stage and the CLI both classify through `ThemeModel.classify`, so their
+predictions are the same by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.documents import language
+from pipeline.features import Analysed, FeatureSpace
+from pipeline.themes import THEMES
+
+
+@dataclass
+class Prediction:
+    labels: tuple[str, ...]
+    scores: dict[str, float]
+    topic: int | None
+    lang: str
+
+
+@dataclass
+class ThemeModel:
+    features: FeatureSpace
+    coef: np.ndarray  # (n_features, n_themes)
+    intercept: np.ndarray  # (n_themes,)
+    thresholds: np.ndarray  # (n_themes,)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """P(theme | paragraph) per theme, shape (n, len(THEMES))."""
+        return self._scores(self.features.analyse(texts))[0]
+
+    def _scores(self, analysed: Sequence[Analysed]) -> tuple[np.ndarray, np.ndarray | None]:
+        rows, topics = self.features.transform_with_topics(analysed)
+        logits = rows.dot(self.coef) + self.intercept
+        return 1.0 / (1.0 + np.exp(-logits)), topics
+
+    def classify(self, texts: Sequence[str]) -> list[Prediction]:
+        """Labels, per-theme scores and the dominant topic for each paragraph.
+
+        Paragraphs that are not Chinese (e.g. an English abstract) get no theme and zero scores.
+        """
+        analysed = self.features.analyse(texts)
+        proba, topics = self._scores(analysed)
+        out = []
+        for i, text in enumerate(texts):
+            lang = language(text)
+            if lang != "zh":
+                out.append(Prediction((), dict.fromkeys(THEMES, 0.0), None, lang))
+                continue
+            labels = tuple(t for j, t in enumerate(THEMES) if proba[i, j] >= self.thresholds[j])
+            scores = {t: round(float(proba[i, j]), 4) for j, t in enumerate(THEMES)}
+            topic = int(np.argmax(topics[i])) if topics is not None and analysed[i].tokens else None
+            out.append(Prediction(labels, scores, topic, lang))
+        return out

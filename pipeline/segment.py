@@ -1,0 +1,91 @@
+"""The segmenter: jieba precise mode with policy terms kept whole, stopwords removed.
+
+Two backends give the same tokens: `rjieba` (jieba-rs, same dictionary and HMM, ~15x faster,
+loads in 0.1 s) is the default; `jieba` is the reference and the fallback.  Both receive the
+policy terms with the same explicit frequency, so their word graphs score identically.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+BACKENDS = ("rjieba", "jieba")
+DEFAULT_TERM_FREQ = 20000
+
+# A token is kept for features when it has at least one Chinese character or is a Latin word /
+# acronym (APEC, G20, PM2.5); punctuation, whitespace and bare numbers carry no topic.
+_CONTENT = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]")
+
+
+def parse_terms(text: str) -> list[tuple[str, int]]:
+    """Parse a jieba user dictionary (`term [freq]` per line, `#` comments)."""
+    terms: list[tuple[str, int]] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else DEFAULT_TERM_FREQ
+        terms.append((parts[0], freq))
+    return terms
+
+
+def parse_wordlist(text: str) -> frozenset[str]:
+    """Parse one word per line, ignoring blank lines and `#` comments."""
+    words = (w.strip() for w in text.splitlines())
+    return frozenset(w for w in words if w and not w.startswith("#"))
+
+
+def read_terms(path: Path) -> list[tuple[str, int]]:
+    return parse_terms(path.read_text(encoding="utf-8"))
+
+
+def read_wordlist(path: Path) -> frozenset[str]:
+    return parse_wordlist(path.read_text(encoding="utf-8"))
+
+
+@dataclass
+class Segmenter:
+    """Cut text into jieba precise-mode tokens; `tokens()` also drops stopwords and non-words."""
+
+    terms: list[tuple[str, int]]
+    stopwords: frozenset[str]
+    backend: str = "rjieba"
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"unknown segmenter backend {self.backend!r}; choose one of {BACKENDS}")
+        if self.backend == "rjieba":
+            import rjieba
+
+            engine = rjieba.Jieba()
+            for term, freq in self.terms:
+                engine.add_word(term, freq, None)
+            self._cut = engine.cut
+        else:
+            import jieba
+
+            engine = jieba.Tokenizer()
+            engine.initialize()
+            for term, freq in self.terms:
+                engine.add_word(term, freq)
+            self._cut = lambda text: engine.lcut(text, cut_all=False, HMM=True)
+
+    @classmethod
+    def from_files(cls, terms: Path, stopwords: Path, backend: str = "rjieba") -> Segmenter:
+        return cls(read_terms(terms), read_wordlist(stopwords), backend)
+
+    def cut(self, text: str) -> list[str]:
+        """All tokens of jieba precise mode (HMM on), whitespace and punctuation included."""
+        return list(self._cut(text))
+
+    def tokens(self, text: str) -> list[str]:
+        """Content tokens: no whitespace, punctuation, bare numbers or stopwords."""
+        stop = self.stopwords
+        return [t for t in self._cut(text) if t not in stop and _CONTENT.search(t)]
+
+    def tokens_many(self, texts: Iterable[str]) -> list[list[str]]:
+        return [self.tokens(t) for t in texts]
