@@ -263,6 +263,15 @@ class Analysed:
     tokens: list[str]
 
 
+def analyse(segmenter: Segmenter, texts: Sequence[str]) -> list[Analysed]:
+    """Text → simplified text and content tokens: the segment stage and every classifier use this."""
+    out = []
+    for text in texts:
+        simple = to_simplified(text)
+        out.append(Analysed(simple, segmenter.tokens(simple)))
+    return out
+
+
 LEXICON_FEATURES = [f"{t}:{name}" for t in THEMES for name in ("strong", "weak", "negative", "strong_share")] + [
     "length:log_chars",
     "length:short",
@@ -283,11 +292,7 @@ class FeatureSpace:
     topic_model: TopicModel | None = None
 
     def analyse(self, texts: Sequence[str]) -> list[Analysed]:
-        out = []
-        for text in texts:
-            simple = to_simplified(text)
-            out.append(Analysed(simple, self.segmenter.tokens(simple)))
-        return out
+        return analyse(self.segmenter, texts)
 
     def fit(self, texts: Sequence[str]) -> FeatureSpace:
         """Learn vocabularies and IDF from training paragraphs (the topic model comes trained)."""

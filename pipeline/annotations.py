@@ -1,0 +1,89 @@
+"""Annotated paragraphs (THEMES.md labels) and the document-level split.
+
+An annotation file is JSONL: `id` (`doc#index`), `doc`, `text`, `labels`, optionally `genre`.
+A record without `text` is resolved by id against the ingested corpus; an unknown id is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.documents import InputError, iter_records
+from pipeline.themes import THEMES, check_labels
+
+
+@dataclass(frozen=True)
+class Annotation:
+    id: str
+    doc: str
+    text: str
+    labels: tuple[str, ...]
+    group: str  # genre group for per-genre metrics
+    source: str  # file stem the annotation came from
+
+
+def annotation_files(path: Path) -> list[Path]:
+    """A labels path is one .jsonl file or a folder of them."""
+    if path.is_dir():
+        files = sorted(path.glob("*.jsonl"))
+        if not files:
+            raise InputError(f"{path}: no .jsonl annotation files in this folder")
+        return files
+    if not path.exists():
+        raise InputError(f"{path}: no such labels file or folder")
+    return [path]
+
+
+def read_annotations(
+    path: Path, groups: Mapping[str, str] | None = None, corpus_text: Mapping[str, str] | None = None
+) -> list[Annotation]:
+    """Read and validate annotations; the group is the record's `genre`, else `groups[file stem]`."""
+    groups = groups or {}
+    out: list[Annotation] = []
+    for file in annotation_files(path):
+        seen: set[str] = set()
+        for lineno, rec in iter_records(file):
+            where = f"{file}:{lineno}"
+            ident = rec.get("id")
+            if not isinstance(ident, str) or not ident:
+                raise InputError(f"{where}: missing 'id'")
+            if ident in seen:
+                raise InputError(f"{where}: duplicate id {ident!r}")
+            seen.add(ident)
+            try:
+                labels = check_labels(rec.get("labels"), where)
+            except ValueError as err:
+                raise InputError(str(err)) from None
+            text = rec.get("text")
+            if text is None:
+                if corpus_text is None or ident not in corpus_text:
+                    raise InputError(f"{where}: unknown id {ident!r} (no 'text' and not in the ingested corpus)")
+                text = corpus_text[ident]
+            doc = str(rec.get("doc") or ident.split("#")[0])
+            group = str(rec.get("genre") or groups.get(file.stem, file.stem))
+            out.append(Annotation(ident, doc, str(text), labels, group, file.stem))
+    return out
+
+
+def label_matrix(annotations: Sequence[Annotation]) -> np.ndarray:
+    """Binary (n, len(THEMES)) indicator matrix."""
+    return np.array([[t in a.labels for t in THEMES] for a in annotations], dtype=np.int64).reshape(-1, len(THEMES))
+
+
+def split_by_document(
+    annotations: Sequence[Annotation], holdout_docs: Sequence[str], eval_only: Sequence[str]
+) -> tuple[list[Annotation], list[Annotation]]:
+    """Train / evaluation split by document, never by paragraph.
+
+    Evaluation: every paragraph of a held-out document, and every annotation from an
+    evaluation-only file (e.g. the seed paper: another genre, never trained on).
+    """
+    hold = set(holdout_docs)
+    only = set(eval_only)
+    train = [a for a in annotations if a.doc not in hold and a.source not in only]
+    test = [a for a in annotations if a.doc in hold or a.source in only]
+    return train, test
