@@ -18,6 +18,7 @@ DEFAULT_TERM_FREQ = 20000
 # A token is kept for features when it has at least one Chinese character or is a Latin word /
 # acronym (APEC, G20, PM2.5); punctuation, whitespace and bare numbers carry no topic.
 _CONTENT = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]")
+_KEEP_CACHE_MAX = 1_000_000
 
 
 def parse_terms(text: str) -> list[tuple[str, int]]:
@@ -56,6 +57,7 @@ class Segmenter:
     backend: str = "rjieba"
 
     def __post_init__(self) -> None:
+        self._keep: dict[str, bool] = {}  # token -> is a content token (memo: the vocabulary is small)
         if self.backend not in BACKENDS:
             raise ValueError(f"unknown segmenter backend {self.backend!r}; choose one of {BACKENDS}")
         if self.backend == "rjieba":
@@ -66,8 +68,11 @@ class Segmenter:
                 engine.add_word(term, freq, None)
             self._cut = engine.cut
         else:
+            import logging
+
             import jieba
 
+            jieba.setLogLevel(logging.WARNING)
             engine = jieba.Tokenizer()
             engine.initialize()
             for term, freq in self.terms:
@@ -84,8 +89,17 @@ class Segmenter:
 
     def tokens(self, text: str) -> list[str]:
         """Content tokens: no whitespace, punctuation, bare numbers or stopwords."""
-        stop = self.stopwords
-        return [t for t in self._cut(text) if t not in stop and _CONTENT.search(t)]
+        keep = self._keep
+        out = []
+        for t in self._cut(text):
+            k = keep.get(t)
+            if k is None:
+                if len(keep) > _KEEP_CACHE_MAX:
+                    keep.clear()
+                k = keep[t] = t not in self.stopwords and _CONTENT.search(t) is not None
+            if k:
+                out.append(t)
+        return out
 
     def tokens_many(self, texts: Iterable[str]) -> list[list[str]]:
         return [self.tokens(t) for t in texts]

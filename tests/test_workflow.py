@@ -1,0 +1,143 @@
+"""The whole workflow, for real: `dvc repro` on the shipped sample in a temporary git repository,
+then the CLI on its outputs, then an experiment with `dvc exp run -S`.
+
+One repository is built per test session (module fixture) and every check below reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def sh(*args: str, cwd: Path, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DVC_NO_ANALYTICS": "1", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env, input=input)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def copy_project(dest: Path) -> None:
+    """The project's source as a fresh clone would have it (tracked + new files, no outputs)."""
+    listed = sh("git", "ls-files", "--cached", "--others", "--exclude-standard", cwd=ROOT).stdout.split("\n")
+    for rel in filter(None, listed):
+        src = ROOT / rel
+        if not src.is_file() or rel.startswith(("data/interim/", "models/", "metrics/", "plots/")) or rel == "dvc.lock":
+            continue
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest / rel)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = tmp_path_factory.mktemp("project")
+    copy_project(repo)
+    sh("git", "init", "-q", "-b", "main", cwd=repo)
+    if not (repo / ".dvc").exists():
+        sh("dvc", "init", "-q", cwd=repo)
+    sh("git", "add", "-A", cwd=repo)
+    sh("git", "commit", "-qm", "fresh clone", cwd=repo)
+    sh("dvc", "repro", cwd=repo)
+    return repo
+
+
+def cli(repo: Path, *args: str, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    return sh(sys.executable, "-m", "pipeline", *args, cwd=repo, check=check, input=input)
+
+
+def test_repro_outputs_and_metrics(project: Path) -> None:
+    metrics = json.loads((project / "metrics/evaluate.json").read_text())
+    for side in ("model", "baseline"):
+        assert set(metrics[side]) >= {"diplomacy", "governance", "belt_and_road", "macro_f1", "micro_f1"}
+    assert metrics["groups"], "per-genre groups are reported"
+    topics = json.loads((project / "metrics/topics.json").read_text())
+    assert set(topics) >= {"c_v", "u_mass", "perplexity"}
+    assert topics["inference_mad_vs_gensim"] < 1e-3
+    assert (project / "models/bundle/manifest.json").is_file()
+    assert (project / "plots/confusion.csv").is_file()
+    assert (project / "data/interim/topic_words.csv").read_text().startswith("topic,rank,word,weight")
+
+
+def test_second_repro_reproduces_nothing(project: Path) -> None:
+    out = sh("dvc", "repro", cwd=project).stdout
+    assert "didn't change, skipping" in out or "is cached" in out
+    assert "Running stage" not in out
+
+
+def test_rerun_from_scratch_is_byte_identical(project: Path) -> None:
+    before = (project / "dvc.lock").read_text()
+    bundle_before = {p.name: p.read_bytes() for p in (project / "models/bundle").iterdir()}
+    sh("dvc", "repro", "--force", cwd=project)
+    assert (project / "dvc.lock").read_text() == before
+    assert {p.name: p.read_bytes() for p in (project / "models/bundle").iterdir()} == bundle_before
+
+
+def test_cli_predictions_equal_evaluate_stage(project: Path) -> None:
+    """One featurisation: the CLI, fed the evaluation paragraphs one JSONL line each, predicts what
+    the evaluate stage predicted, for every evaluation paragraph."""
+    stage_rows = [json.loads(line) for line in (project / "data/interim/predictions.jsonl").open()]
+    labels = {json.loads(line)["id"]: json.loads(line)["text"] for line in (project / "data/sample/labels.jsonl").open()}
+    records = "".join(json.dumps({"id": r["id"], "text": labels[r["id"]]}, ensure_ascii=False) + "\n" for r in stage_rows)
+    path = project / "eval.jsonl"
+    path.write_text(records, encoding="utf-8")
+    out = cli(project, "classify", str(path), "--format", "jsonl", "--batch-size", "7")
+    cli_rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["id"] for r in cli_rows] == [r["id"] for r in stage_rows]
+    for c, s in zip(cli_rows, stage_rows, strict=True):
+        assert c["labels"] == s["labels"], c["id"]
+        assert c["scores"] == s["scores"], c["id"]
+
+
+def test_cli_classify_folder_table_and_info(project: Path) -> None:
+    out = cli(project, "classify", "data/sample/docs/yunjiang-forum-speech.txt", "--format", "table").stdout
+    assert "yunjiang-forum-speech#000" in out and "belt_and_road" in out
+    info = cli(project, "info").stdout
+    assert "format v1" in info and "macro-F1" in info
+    topics = cli(project, "topics").stdout.splitlines()
+    assert len(topics) == json.loads((project / "metrics/topics.json").read_text())["num_topics"]
+
+
+def test_cli_bad_bundle_one_line_error(project: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "bundle"
+    shutil.copytree(project / "models/bundle", broken)
+    coef = broken / "coef.npy"
+    coef.write_bytes(coef.read_bytes()[:-8])
+    proc = cli(project, "classify", "--model-dir", str(broken), "data/sample/docs", check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "checksum mismatch" in proc.stderr and "dvc repro" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_experiment_run_and_compare(project: Path) -> None:
+    sh("git", "add", "-A", cwd=project)
+    sh("git", "commit", "-qm", "baseline run", cwd=project)
+    sh("dvc", "exp", "run", "-S", "topics.num_topics=8", "-n", "k8", cwd=project)
+    show = sh("dvc", "exp", "show", "--json", cwd=project).stdout
+    assert "k8" in show
+    topics = json.loads((project / "metrics/topics.json").read_text())
+    assert topics["num_topics"] == 8
+    diff = sh("dvc", "metrics", "diff", "--json", cwd=project).stdout
+    assert "metrics/topics.json" in diff
+    params = sh("dvc", "params", "diff", "--json", cwd=project).stdout
+    assert "topics.num_topics" in params
+
+
+def test_bad_corpus_path_is_one_line(project: Path, tmp_path: Path) -> None:
+    work = tmp_path / "w"
+    shutil.copytree(project, work, ignore=shutil.ignore_patterns(".dvc", ".git"))
+    params = (work / "params.yaml").read_text().replace("corpus: data/sample/docs", "corpus: no/such/folder")
+    (work / "params.yaml").write_text(params)
+    proc = sh(sys.executable, "-m", "pipeline.stages.ingest", cwd=work, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: no/such/folder: no such file or directory"
