@@ -15,8 +15,6 @@ import numpy as np
 
 from pipeline.themes import THEMES
 
-# rule of the keyword baseline: a theme is predicted with >= MIN_STRONG strong terms or
-# >= MIN_WEAK weak terms, unless negative cues outnumber the strong ones
 MIN_STRONG = 1
 MIN_WEAK = 2
 
@@ -62,12 +60,16 @@ class ThemeLexicon:
         return out
 
     def predict(self, tokens: Sequence[str]) -> tuple[str, ...]:
-        """The keyword baseline's labels for one paragraph."""
+        """The keyword baseline's labels for one paragraph: a theme with >= MIN_STRONG strong-term
+        occurrences or >= MIN_WEAK distinct weak terms (belt_and_road: strong only), unless its
+        negative cues outnumber its strong and weak hits together."""
         c = self.counts(tokens)
+        distinct = set(tokens)
         labels = []
         for i, t in enumerate(THEMES):
             strong, weak, neg = c[i]
-            hit = strong >= MIN_STRONG or (t != "belt_and_road" and weak >= MIN_WEAK)
-            if hit and not (neg > strong):
+            n_weak = len(distinct & (self.weak[t] - self.strong[t]))
+            hit = strong >= MIN_STRONG or (t != "belt_and_road" and n_weak >= MIN_WEAK)
+            if hit and not neg > strong + weak:
                 labels.append(t)
         return tuple(labels)
