@@ -75,7 +75,11 @@ def fit_classifier(x, y: np.ndarray, weights: np.ndarray, params: dict):  # noqa
             intercept[j] = 10.0 if y[0, j] else -10.0
             continue
         clf = LogisticRegression(
-            C=params["C"], class_weight=params.get("class_weight") or None, max_iter=5000, solver="lbfgs"
+            C=params["C"],
+            class_weight=params.get("class_weight") or None,
+            solver=params.get("solver", "liblinear"),
+            max_iter=5000,
+            random_state=0,  # liblinear shuffles; a fixed seed keeps training byte-identical
         )
         clf.fit(x, y[:, j], sample_weight=weights)
         coef[:, j] = clf.coef_[0]
@@ -119,8 +123,9 @@ def main() -> None:
     y = label_matrix(train)
     groups = [a.doc for a in train]
     # when the sample is mixed into other labels, `sample_weight` sets how much its genres count
-    mixed_sample = Path(train_p.get("sample_labels", "")).stem if train_p.get("add_sample") else None
-    mixed_sample = mixed_sample if mixed_sample != Path(data["labels"]).stem else None
+    sample = Path(train_p.get("sample_labels", ""))
+    mixed = train_p.get("add_sample") and sample.exists() and sample.resolve() != Path(data["labels"]).resolve()
+    mixed_sample = sample.stem if mixed else None
     weights = np.array([train_p.get("sample_weight", 1.0) if a.source == mixed_sample else 1.0 for a in train])
     n_gold = len(texts)
     if train_p.get("weak_labels"):
