@@ -52,13 +52,20 @@ def bench_segmentation(paragraphs: list[str], params: dict) -> None:
     fast = Segmenter.from_files(ROOT / seg["user_dict"], ROOT / seg["stopwords"], "rjieba")
     ref = Segmenter.from_files(ROOT / seg["user_dict"], ROOT / seg["stopwords"], "jieba")
     best = min(_timed(lambda: analyse(fast, paragraphs)) for _ in range(3))
-    row("segment stage (rjieba, tokens as the pipeline makes them)", f"{chars / best / 1e6:.2f} M chars/s",
-        f"{len(paragraphs):,} paragraphs, {chars / 1e6:.2f} M chars, best of 3, one core")
+    row(
+        "segment stage (rjieba, tokens as the pipeline makes them)",
+        f"{chars / best / 1e6:.2f} M chars/s",
+        f"{len(paragraphs):,} paragraphs, {chars / 1e6:.2f} M chars, best of 3, one core",
+    )
     t_ref = _timed(lambda: [ref.cut(p) for p in paragraphs])
     row("jieba 0.42 precise mode (reference)", f"{chars / t_ref / 1e6:.2f} M chars/s", "same dictionary")
     cut_same = sum(fast.cut(p) == ref.cut(p) for p in paragraphs)
     tok_same = sum(fast.tokens(p) == ref.tokens(p) for p in paragraphs)
-    row("rjieba = jieba, all tokens", f"{cut_same / len(paragraphs):.4%}", f"{len(paragraphs) - cut_same} paragraphs differ")
+    row(
+        "rjieba = jieba, all tokens",
+        f"{cut_same / len(paragraphs):.4%}",
+        f"{len(paragraphs) - cut_same} paragraphs differ",
+    )
     row("rjieba = jieba, content tokens", f"{tok_same / len(paragraphs):.4%}", "after stopword/number filtering")
 
 
@@ -68,17 +75,25 @@ def bench_topics(paragraphs: list[str], params: dict) -> None:
     from pipeline.stages.topics import fit_topics, to_topic_model, topic_metrics
 
     seg, tp = params["segment"], params["topics"]
-    docs = [a.tokens for a in analyse(Segmenter.from_files(ROOT / seg["user_dict"], ROOT / seg["stopwords"]), paragraphs)]
+    docs = [
+        a.tokens for a in analyse(Segmenter.from_files(ROOT / seg["user_dict"], ROOT / seg["stopwords"]), paragraphs)
+    ]
     t0 = time.perf_counter()
     lda, dictionary = fit_topics(docs, tp)
     t_fit = time.perf_counter() - t0
-    row(f"LDA fit (gensim LdaModel, K={tp['num_topics']}, passes={tp['passes']})", f"{t_fit:.1f} s",
-        f"vocabulary {len(dictionary):,}")
+    row(
+        f"LDA fit (gensim LdaModel, K={tp['num_topics']}, passes={tp['passes']})",
+        f"{t_fit:.1f} s",
+        f"vocabulary {len(dictionary):,}",
+    )
     t0 = time.perf_counter()
     m = topic_metrics(lda, dictionary, docs, to_topic_model(lda, dictionary, tp), tp.get("topn", 10))
     t_metrics = time.perf_counter() - t0
-    row("topic metrics (c_v, u_mass, perplexity, gensim parity)", f"{t_metrics:.1f} s",
-        f"c_v {m['c_v']}, u_mass {m['u_mass']}, parity MAD {m['inference_mad_vs_gensim']}")
+    row(
+        "topic metrics (c_v, u_mass, perplexity, gensim parity)",
+        f"{t_metrics:.1f} s",
+        f"c_v {m['c_v']}, u_mass {m['u_mass']}, parity MAD {m['inference_mad_vs_gensim']}",
+    )
     row("topics stage work in all", f"{t_fit + t_metrics:.1f} s", "fit + metrics (tables add < 1 s)")
 
 
@@ -90,8 +105,11 @@ def bench_cold_start() -> None:
     cmd = [sys.executable, "-m", "pipeline", "classify", str(target), "--format", "jsonl"]
     subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True)  # warm the file cache once
     times = [_child_wall(lambda: subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True)) for _ in range(10)]
-    row(f"cold start: classify {target.name}", f"median {statistics.median(times):.3f} s",
-        f"min {min(times):.3f} / max {max(times):.3f} s over 10 runs, new process each")
+    row(
+        f"cold start: classify {target.name}",
+        f"median {statistics.median(times):.3f} s",
+        f"min {min(times):.3f} / max {max(times):.3f} s over 10 runs, new process each",
+    )
 
 
 def bench_throughput(paragraphs: list[str]) -> None:
@@ -103,19 +121,34 @@ def bench_throughput(paragraphs: list[str]) -> None:
     texts = paragraphs * max(1, 20000 // len(paragraphs))
     model.classify(texts[:512])
     t = _timed(lambda: [model.classify(texts[i : i + 512]) for i in range(0, len(texts), 512)])
-    row("batch classify in-process (raw text → labels)", f"{len(texts) / t:,.0f} paragraphs/s",
-        f"{len(texts):,} paragraphs, batches of 512, one core")
+    row(
+        "batch classify in-process (raw text → labels)",
+        f"{len(texts) / t:,.0f} paragraphs/s",
+        f"{len(texts):,} paragraphs, batches of 512, one core",
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "batch.jsonl"
         with path.open("w", encoding="utf-8") as out:
             for i, text in enumerate(texts):
                 out.write(json.dumps({"id": f"p{i}", "text": text}, ensure_ascii=False) + "\n")
         for workers in (1, 2):
-            cmd = [sys.executable, "-m", "pipeline", "classify", str(path), "--workers", str(workers), "-o",
-                   str(Path(tmp) / "out.jsonl")]
+            cmd = [
+                sys.executable,
+                "-m",
+                "pipeline",
+                "classify",
+                str(path),
+                "--workers",
+                str(workers),
+                "-o",
+                str(Path(tmp) / "out.jsonl"),
+            ]
             t = _child_wall(lambda cmd=cmd: subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True))
-            row(f"CLI classify JSONL, --workers {workers}", f"{len(texts) / t:,.0f} paragraphs/s",
-                "end to end: start-up, reading, writing included")
+            row(
+                f"CLI classify JSONL, --workers {workers}",
+                f"{len(texts) / t:,.0f} paragraphs/s",
+                "end to end: start-up, reading, writing included",
+            )
 
 
 def bench_streaming(paragraphs: list[str]) -> None:
@@ -130,25 +163,28 @@ def bench_streaming(paragraphs: list[str]) -> None:
                 out.write(line)
                 size += len(line.encode("utf-8"))
                 i += 1
+        cmd = [sys.executable, "-m", "pipeline", "classify", str(path), "-o", tmp + "/o.jsonl"]
         code = (
-            "import resource, subprocess, sys;"
-            f"p = subprocess.run([sys.executable, '-m', 'pipeline', 'classify', {str(path)!r}, '-o', {tmp + '/o.jsonl'!r}]);"
+            f"import resource, subprocess; subprocess.run({cmd!r}); "
             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
         )
         t0 = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
         wall = time.perf_counter() - t0
-        row("classify 100 MB JSONL: peak RSS", f"{int(out.stdout.strip()) / 1024:.0f} MB",
-            f"{i:,} paragraphs in {wall:.0f} s ({i / wall:,.0f}/s), output streamed to a file")
+        row(
+            "classify 100 MB JSONL: peak RSS",
+            f"{int(out.stdout.strip()) / 1024:.0f} MB",
+            f"{i:,} paragraphs in {wall:.0f} s ({i / wall:,.0f}/s), output streamed to a file",
+        )
 
 
-def _timed(fn) -> float:  # noqa: ANN001
+def _timed(fn) -> float:
     t0 = time.perf_counter()
     fn()
     return time.perf_counter() - t0
 
 
-def _child_wall(fn) -> float:  # noqa: ANN001
+def _child_wall(fn) -> float:
     return _timed(fn)
 
 
@@ -158,8 +194,10 @@ def main() -> None:
     args = parser.parse_args()
     params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
     source, paragraphs = corpus_paragraphs()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; corpus: {source}\n")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; corpus: {source}\n"
+    )
     print("| what | figure | how |\n| --- | --- | --- |")
     bench_segmentation(paragraphs, params)
     bench_topics(paragraphs, params)

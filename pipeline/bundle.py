@@ -190,6 +190,6 @@ def topic_words(directory: Path) -> list[list[str]]:
     manifest = read_manifest(directory)
     if "topic_words.json" not in manifest["files"]:
         return []
-    return json.loads(_verified(directory, {"files": {"topic_words.json": manifest["files"]["topic_words.json"]}})[
-        "topic_words.json"
-    ])
+    return json.loads(
+        _verified(directory, {"files": {"topic_words.json": manifest["files"]["topic_words.json"]}})["topic_words.json"]
+    )

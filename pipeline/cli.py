@@ -45,7 +45,9 @@ class Failure(Exception):
 
 InputsArg = Annotated[
     list[str],
-    typer.Argument(help="Files (.txt .md .docx .pdf .csv .jsonl), folders (recursive) or - for stdin.", show_default=False),
+    typer.Argument(
+        help="Files (.txt .md .docx .pdf .csv .jsonl), folders (recursive) or - for stdin.", show_default=False
+    ),
 ]
 ModelDir = Annotated[
     Path, typer.Option("--model-dir", "-m", help="Inference bundle written by `dvc repro` (train stage).")
@@ -65,7 +67,7 @@ Exclude = Annotated[list[str] | None, typer.Option(help="Glob of files to skip i
 BatchSize = Annotated[int, typer.Option(min=1, help="Paragraphs per batch.")]
 
 
-def _read_options(encoding, text_field, id_field, text_column, id_column, include, exclude) -> ReadOptions:  # noqa: ANN001
+def _read_options(encoding, text_field, id_field, text_column, id_column, include, exclude) -> ReadOptions:
     return ReadOptions(
         encoding=encoding,
         text_field=text_field,
@@ -77,7 +79,7 @@ def _read_options(encoding, text_field, id_field, text_column, id_column, includ
     )
 
 
-def _load(model_dir: Path):  # noqa: ANN202
+def _load(model_dir: Path):
     from pipeline.bundle import BundleError, read_bundle
 
     try:
@@ -162,8 +164,14 @@ class Writer:
     def _csv_row(self, row: dict) -> list:
         if "tokens" in self.extra:
             return [row["id"], " ".join(row["tokens"]), row.get("text", "")]
-        return [row["id"], ";".join(row["labels"]), *[row["scores"][t] for t in THEMES], row["topic"], row["lang"],
-                row.get("text", "")]
+        return [
+            row["id"],
+            ";".join(row["labels"]),
+            *[row["scores"][t] for t in THEMES],
+            row["topic"],
+            row["lang"],
+            row.get("text", ""),
+        ]
 
     def _table_header(self) -> str:
         if "tokens" in self.extra:
@@ -255,8 +263,9 @@ def _run(
         else:
             for batch, results in _classified(model, model_dir, batches, workers):
                 for unit, (labels, scores, topic, lang) in zip(batch, results, strict=True):
-                    writer.write({**_unit_row(unit), "labels": list(labels), "scores": scores, "topic": topic,
-                                  "lang": lang})
+                    writer.write(
+                        {**_unit_row(unit), "labels": list(labels), "scores": scores, "topic": topic, "lang": lang}
+                    )
                 written += len(batch)
                 progress.add(len(batch))
         writer.close()
@@ -274,8 +283,9 @@ def _run(
         raise Failure("no paragraphs in the input")
 
 
-def _classified(model, model_dir: Path, batches: Iterable[list[Unit]], workers: int
-                ) -> Iterator[tuple[list[Unit], list[tuple]]]:  # noqa: ANN001
+def _classified(
+    model, model_dir: Path, batches: Iterable[list[Unit]], workers: int
+) -> Iterator[tuple[list[Unit], list[tuple]]]:
     """Classify batches in order; with workers > 1, in a process pool (same order, same output)."""
     if workers <= 1:
         for batch in batches:
@@ -402,11 +412,21 @@ def info(
     buf.write(f"checksum      {manifest['checksum']}\n")
     buf.write(f"corpus        {p['data']['corpus']}\nlabels        {p['data']['labels']}\n")
     t = p["topics"]
-    buf.write(f"topics        K={t['num_topics']} passes={t['passes']} alpha={t['alpha']} eta={t['eta']} "
-              f"seed={t['random_state']} seeded={t.get('seed_from_lexicon', False)}\n")
+    buf.write(
+        f"topics        K={t['num_topics']} passes={t['passes']} alpha={t['alpha']} eta={t['eta']} "
+        f"seed={t['random_state']} seeded={t.get('seed_from_lexicon', False)}\n"
+    )
     f = p["features"]
-    blocks = [n for n, on in (("word tf-idf", f["word_tfidf"]), (f"char {f['char_ngram']}-grams", f["char_ngram"]),
-                              ("topics", f["topics"]), ("lexicon", f["lexicon"])) if on]
+    blocks = [
+        n
+        for n, on in (
+            ("word tf-idf", f["word_tfidf"]),
+            (f"char {f['char_ngram']}-grams", f["char_ngram"]),
+            ("topics", f["topics"]),
+            ("lexicon", f["lexicon"]),
+        )
+        if on
+    ]
     buf.write(f"features      {', '.join(blocks)}\n")
     buf.write(f"classifier    logistic regression C={p['train']['C']} class_weight={p['train']['class_weight']}\n")
     _write_scores(buf, "cross-valid.", report["cross_validation"])
@@ -415,8 +435,10 @@ def info(
         _write_scores(buf, "held-out", ev.get("model", {}))
         _write_scores(buf, "baseline", ev.get("baseline", {}))
         for g, r in ev.get("groups", {}).items():
-            buf.write(f"  {g:<22} macro-F1 {r['model']['macro_f1']:.3f} (baseline {r['baseline']['macro_f1']:.3f},"
-                      f" n={r['model']['n']})\n")
+            buf.write(
+                f"  {g:<22} macro-F1 {r['model']['macro_f1']:.3f} (baseline {r['baseline']['macro_f1']:.3f},"
+                f" n={r['model']['n']})\n"
+            )
     buf.write("files\n")
     for name, digest in manifest["files"].items():
         buf.write(f"  {name:<26} sha256 {digest[:16]}…\n")
@@ -427,7 +449,9 @@ def _write_scores(buf: io.StringIO, title: str, scores: dict) -> None:
     if not scores:
         return
     per = "  ".join(f"{t} {scores[t]['f1']:.3f}" for t in THEMES if t in scores)
-    buf.write(f"{title:<13} macro-F1 {scores.get('macro_f1', 0):.3f}  micro-F1 {scores.get('micro_f1', 0):.3f}  {per}\n")
+    buf.write(
+        f"{title:<13} macro-F1 {scores.get('macro_f1', 0):.3f}  micro-F1 {scores.get('micro_f1', 0):.3f}  {per}\n"
+    )
 
 
 def main() -> None:

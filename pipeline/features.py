@@ -79,8 +79,7 @@ class FeatureRows:
         return out
 
 
-def _rows_from_pairs(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int, n_features: int
-                     ) -> FeatureRows:
+def _rows_from_pairs(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int, n_features: int) -> FeatureRows:
     order = np.lexsort((cols, rows))
     rows, cols, vals = rows[order], cols[order], vals[order]
     indptr = np.zeros(n_rows + 1, dtype=np.int64)

@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def write(path: Path, rows: list) -> Path:
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows),
-                    encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8"
+    )
     return path
 
 
@@ -28,8 +29,10 @@ def test_sample_labels_cover_every_theme_and_genre() -> None:
 
 
 def test_unknown_theme_names_file_and_line(tmp_path: Path) -> None:
-    path = write(tmp_path / "l.jsonl", [{"id": "a#0", "text": "x", "labels": []},
-                                        {"id": "a#1", "text": "y", "labels": ["economy"]}])
+    path = write(
+        tmp_path / "l.jsonl",
+        [{"id": "a#0", "text": "x", "labels": []}, {"id": "a#1", "text": "y", "labels": ["economy"]}],
+    )
     with pytest.raises(InputError, match=r"l\.jsonl:2: unknown theme 'economy'"):
         read_annotations(path)
 

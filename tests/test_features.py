@@ -38,10 +38,17 @@ def sample_texts() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def lda(segmenter: Segmenter, sample_texts: list[str]):  # noqa: ANN201
+def lda(segmenter: Segmenter, sample_texts: list[str]):
     docs = [a.tokens for a in analyse(segmenter, sample_texts)]
-    params = {"num_topics": 6, "passes": 8, "iterations": 100, "random_state": 7, "no_below": 2, "no_above": 0.5,
-              "keep_n": 5000}
+    params = {
+        "num_topics": 6,
+        "passes": 8,
+        "iterations": 100,
+        "random_state": 7,
+        "no_below": 2,
+        "no_above": 0.5,
+        "keep_n": 5000,
+    }
     model, dictionary = fit_topics(docs, params)
     return model, dictionary, docs
 
@@ -51,7 +58,7 @@ def test_digamma_matches_scipy() -> None:
     assert np.max(np.abs(digamma(x) - scipy_digamma(x))) < 1e-10
 
 
-def test_numpy_topic_inference_matches_gensim(lda) -> None:  # noqa: ANN001
+def test_numpy_topic_inference_matches_gensim(lda) -> None:
     model, dictionary, docs = lda
     tm = to_topic_model(model, dictionary, {})
     ours = tm.infer(docs)
@@ -63,7 +70,7 @@ def test_numpy_topic_inference_matches_gensim(lda) -> None:  # noqa: ANN001
     assert np.abs(ours[nonempty] - theirs[nonempty]).mean() < 1e-3
 
 
-def test_topic_inference_is_batch_independent(lda) -> None:  # noqa: ANN001
+def test_topic_inference_is_batch_independent(lda) -> None:
     model, dictionary, docs = lda
     tm = to_topic_model(model, dictionary, {})
     together = tm.infer(docs)
@@ -74,14 +81,14 @@ def test_topic_inference_is_batch_independent(lda) -> None:  # noqa: ANN001
 
 def test_tfidf_rows_are_unit_length_and_match_vocabulary() -> None:
     docs = [["一带一路", "合作", "合作"], ["治理", "城市"], ["无关词"]]
-    vocab, idf = fit_vocabulary(docs + [["合作", "治理"]], min_df=1, max_features=100)
+    vocab, idf = fit_vocabulary([*docs, ["合作", "治理"]], min_df=1, max_features=100)
     rows = tfidf(count_terms(docs, vocab), idf)
     dense = rows.to_scipy().toarray()
     assert np.allclose(np.linalg.norm(dense, axis=1), 1.0)
     assert dense[0, vocab["合作"]] > dense[0, vocab["一带一路"]] * 0.5
 
 
-def test_feature_rows_dot_equals_scipy(segmenter: Segmenter, sample_texts: list[str], lda) -> None:  # noqa: ANN001
+def test_feature_rows_dot_equals_scipy(segmenter: Segmenter, sample_texts: list[str], lda) -> None:
     model, dictionary, _ = lda
     lexicon = ThemeLexicon.read(ROOT / "data/dict/theme_lexicon.json")
     space = FeatureSpace(segmenter, lexicon, FeatureConfig(), topic_model=to_topic_model(model, dictionary, {}))

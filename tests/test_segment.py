@@ -27,7 +27,7 @@ def sample_paragraphs() -> list[str]:
     return texts
 
 
-def test_backends_give_identical_tokens_on_the_sample(backends) -> None:  # noqa: ANN001
+def test_backends_give_identical_tokens_on_the_sample(backends) -> None:
     fast, reference = backends
     paragraphs = sample_paragraphs()
     assert len(paragraphs) > 400
@@ -36,7 +36,7 @@ def test_backends_give_identical_tokens_on_the_sample(backends) -> None:  # noqa
     assert all(fast.tokens(p) == reference.tokens(p) for p in paragraphs)
 
 
-def test_every_policy_term_survives_segmentation_in_context(backends) -> None:  # noqa: ANN001
+def test_every_policy_term_survives_segmentation_in_context(backends) -> None:
     terms = [t for t, _ in read_terms(TERMS)]
     assert len(terms) >= 300
     for seg in backends:
@@ -44,7 +44,7 @@ def test_every_policy_term_survives_segmentation_in_context(backends) -> None:  
         assert not broken, f"{seg.backend}: {broken[:5]}"
 
 
-def test_tokens_drop_stopwords_punctuation_and_numbers(backends) -> None:  # noqa: ANN001
+def test_tokens_drop_stopwords_punctuation_and_numbers(backends) -> None:
     fast, _ = backends
     tokens = fast.tokens("我们要坚持推进“一带一路”建设，2024年增长5.2%。APEC会议在北京举行。")
     assert "一带一路" in tokens and "APEC" in tokens

@@ -20,8 +20,14 @@ pytestmark = pytest.mark.slow
 
 
 def sh(*args: str, cwd: Path, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DVC_NO_ANALYTICS": "1", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    env = {
+        **os.environ,
+        "DVC_NO_ANALYTICS": "1",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
     proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env, input=input)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
@@ -87,8 +93,12 @@ def test_cli_predictions_equal_evaluate_stage(project: Path) -> None:
     """One featurisation: the CLI, fed the evaluation paragraphs one JSONL line each, predicts what
     the evaluate stage predicted, for every evaluation paragraph."""
     stage_rows = [json.loads(line) for line in (project / "data/interim/predictions.jsonl").open()]
-    labels = {json.loads(line)["id"]: json.loads(line)["text"] for line in (project / "data/sample/labels.jsonl").open()}
-    records = "".join(json.dumps({"id": r["id"], "text": labels[r["id"]]}, ensure_ascii=False) + "\n" for r in stage_rows)
+    labels = {
+        json.loads(line)["id"]: json.loads(line)["text"] for line in (project / "data/sample/labels.jsonl").open()
+    }
+    records = "".join(
+        json.dumps({"id": r["id"], "text": labels[r["id"]]}, ensure_ascii=False) + "\n" for r in stage_rows
+    )
     path = project / "eval.jsonl"
     path.write_text(records, encoding="utf-8")
     out = cli(project, "classify", str(path), "--format", "jsonl", "--batch-size", "7")

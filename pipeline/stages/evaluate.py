@@ -71,10 +71,21 @@ def evaluate(model: ThemeModel, test: Sequence[Annotation]) -> tuple[dict, list[
     result["macro_f1_gain_over_baseline"] = round(result["model"]["macro_f1"] - result["baseline"]["macro_f1"], 4)
     for g in groups:
         idx = np.array([a.group == g for a in test])
-        result["groups"][g] = {"model": theme_scores(y[idx], y_model[idx]), "baseline": theme_scores(y[idx], y_base[idx])}
+        result["groups"][g] = {
+            "model": theme_scores(y[idx], y_model[idx]),
+            "baseline": theme_scores(y[idx], y_base[idx]),
+        }
     rows = [
-        {"id": a.id, "doc": a.doc, "group": a.group, "gold": list(a.labels), "labels": list(p.labels),
-         "scores": p.scores, "baseline": list(b), "topic": p.topic}
+        {
+            "id": a.id,
+            "doc": a.doc,
+            "group": a.group,
+            "gold": list(a.labels),
+            "labels": list(p.labels),
+            "scores": p.scores,
+            "baseline": list(b),
+            "topic": p.topic,
+        }
         for a, p, b in zip(test, predictions, baseline, strict=True)
     ]
     return result, rows, proba
@@ -108,8 +119,9 @@ def main() -> None:
     proba = np.array([[r["scores"][t] for t in THEMES] for r in rows])
     tm = model.features.topic_model
     if tm is not None:
-        result["topic_theme_auc"] = topic_theme_auc(tm.infer([a.tokens for a in model.features.analyse(
-            [a.text for a in test])]), label_matrix(test))
+        result["topic_theme_auc"] = topic_theme_auc(
+            tm.infer([a.tokens for a in model.features.analyse([a.text for a in test])]), label_matrix(test)
+        )
     result["holdout_docs"] = sorted({a.doc for a in test})
     write_json(METRICS, result)
     write_jsonl(PREDICTIONS, rows)
@@ -117,7 +129,8 @@ def main() -> None:
     m, b = result["model"], result["baseline"]
     print(f"evaluate: {m['n']} paragraphs; model macro-F1 {m['macro_f1']} vs baseline {b['macro_f1']}")
     for g, r in result["groups"].items():
-        print(f"  {g:<24} model {r['model']['macro_f1']:.3f}  baseline {r['baseline']['macro_f1']:.3f}  n={r['model']['n']}")
+        model, base = r["model"], r["baseline"]
+        print(f"  {g:<24} model {model['macro_f1']:.3f}  baseline {base['macro_f1']:.3f}  n={model['n']}")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,9 @@ def _prior(value: object) -> object:
     return float(value) if isinstance(value, int | float) else value
 
 
-def seeded_eta(dictionary: Dictionary, lexicon: ThemeLexicon, num_topics: int, base: float, weight: float) -> np.ndarray:
+def seeded_eta(
+    dictionary: Dictionary, lexicon: ThemeLexicon, num_topics: int, base: float, weight: float
+) -> np.ndarray:
     """η prior that pulls topic i towards theme i's strong lexicon terms (guided LDA)."""
     eta = np.full((num_topics, len(dictionary)), base)
     for i, theme in enumerate(THEMES[:num_topics]):
@@ -44,8 +46,9 @@ def seeded_eta(dictionary: Dictionary, lexicon: ThemeLexicon, num_topics: int, b
     return eta
 
 
-def fit_topics(docs: Sequence[Sequence[str]], params: dict, lexicon: ThemeLexicon | None = None
-               ) -> tuple[LdaModel, Dictionary]:
+def fit_topics(
+    docs: Sequence[Sequence[str]], params: dict, lexicon: ThemeLexicon | None = None
+) -> tuple[LdaModel, Dictionary]:
     """Vocabulary filtering and LdaModel training; same docs and params → same model."""
     dictionary = Dictionary(docs)
     dictionary.filter_extremes(no_below=params["no_below"], no_above=params["no_above"], keep_n=params["keep_n"])
@@ -95,8 +98,9 @@ def gensim_topics(lda: LdaModel, dictionary: Dictionary, docs: Sequence[Sequence
     return out
 
 
-def topic_metrics(lda: LdaModel, dictionary: Dictionary, docs: Sequence[Sequence[str]], topic_model: TopicModel,
-                  topn: int) -> dict:
+def topic_metrics(
+    lda: LdaModel, dictionary: Dictionary, docs: Sequence[Sequence[str]], topic_model: TopicModel, topn: int
+) -> dict:
     corpus = [dictionary.doc2bow(d) for d in docs]
     texts = [list(d) for d in docs if d]
     c_v = CoherenceModel(model=lda, texts=texts, dictionary=dictionary, coherence="c_v", topn=topn, processes=1)

@@ -49,8 +49,9 @@ def load_annotations(data: dict, train: dict, corpus_text: dict[str, str]) -> li
     return annotations
 
 
-def weak_labels(segmenter: Segmenter, lexicon: ThemeLexicon, paragraphs: Sequence[dict], exclude: set[str],
-                limit: int) -> tuple[list[str], np.ndarray]:
+def weak_labels(
+    segmenter: Segmenter, lexicon: ThemeLexicon, paragraphs: Sequence[dict], exclude: set[str], limit: int
+) -> tuple[list[str], np.ndarray]:
     """Lexicon-derived labels for unannotated corpus paragraphs: a theme when ≥ 2 of its strong terms
     occur, `none` when no theme term occurs at all; ambiguous paragraphs are left out.
     Every k-th eligible paragraph is taken so the choice is deterministic."""
@@ -66,7 +67,7 @@ def weak_labels(segmenter: Segmenter, lexicon: ThemeLexicon, paragraphs: Sequenc
     return texts[::step][:limit], np.array(ys[::step][:limit]).reshape(-1, len(THEMES))
 
 
-def fit_classifier(x, y: np.ndarray, weights: np.ndarray, params: dict):  # noqa: ANN001, ANN201
+def fit_classifier(x, y: np.ndarray, weights: np.ndarray, params: dict):
     """One logistic regression per theme (one-vs-rest); returns coef (features × themes) and intercepts."""
     coef = np.zeros((x.shape[1], y.shape[1]))
     intercept = np.zeros(y.shape[1])
@@ -87,11 +88,11 @@ def fit_classifier(x, y: np.ndarray, weights: np.ndarray, params: dict):  # noqa
     return coef, intercept
 
 
-def predict_proba(x, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:  # noqa: ANN001
+def predict_proba(x, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(x @ coef + intercept)))
 
 
-def cross_validate(x, ts: TrainingSet, gold: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+def cross_validate(x, ts: TrainingSet, gold: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold probabilities by document-grouped K-fold (gold rows only are scored)."""
     groups = np.asarray(ts.groups)
     n_folds = min(params.get("cv_folds", 5), len(set(groups[gold])))
@@ -110,7 +111,7 @@ def main() -> None:
     paragraphs = read_jsonl(PARAGRAPHS)
     corpus_text = {p["id"]: p["text"] for p in paragraphs}
     annotations = load_annotations(data, train_p, corpus_text)
-    train, test = split_by_document(annotations, data.get("holdout_docs", []), data.get("eval_only", []))
+    train, _test = split_by_document(annotations, data.get("holdout_docs", []), data.get("eval_only", []))
     if not train:
         raise ValueError("train: no training paragraphs left after the document split (data.holdout_docs)")
 
@@ -143,9 +144,12 @@ def main() -> None:
     gold = np.arange(len(texts)) < n_gold
     oof, _ = cross_validate(x, ts, gold, train_p)
     scored = gold & ~np.isnan(oof[:, 0])
-    thresholds = np.array([
-        best_threshold(y[scored, j], oof[scored, j], train_p.get("default_threshold", 0.5)) for j in range(len(THEMES))
-    ])
+    thresholds = np.array(
+        [
+            best_threshold(y[scored, j], oof[scored, j], train_p.get("default_threshold", 0.5))
+            for j in range(len(THEMES))
+        ]
+    )
     coef, intercept = fit_classifier(x, y, weights, train_p)
 
     from pipeline.model import ThemeModel
@@ -170,8 +174,10 @@ def main() -> None:
         params={k: params[k] for k in ("data", "segment", "topics", "features", "train")},
         metrics={"cv": cv},
     )
-    print(f"train: {n_gold} paragraphs (+{metrics['n_weak']} weak), {x.shape[1]} features, "
-          f"CV macro-F1 {cv.get('macro_f1')} → {BUNDLE}")
+    print(
+        f"train: {n_gold} paragraphs (+{metrics['n_weak']} weak), {x.shape[1]} features, "
+        f"CV macro-F1 {cv.get('macro_f1')} → {BUNDLE}"
+    )
 
 
 if __name__ == "__main__":
