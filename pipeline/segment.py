@@ -114,16 +114,13 @@ class Segmenter:
     def tokens(self, text: str) -> list[str]:
         """Content tokens: no whitespace, punctuation, bare numbers or stopwords."""
         keep = self._keep
-        out = []
-        for t in self._cut(text):
-            k = keep.get(t)
-            if k is None:
-                if len(keep) > _KEEP_CACHE_MAX:
-                    keep.clear()
-                k = keep[t] = t not in self.stopwords and _CONTENT.search(t) is not None
-            if k:
-                out.append(t)
-        return out
+        if len(keep) > _KEEP_CACHE_MAX:
+            keep.clear()
+        cut = self._cut(text)
+        for t in cut:
+            if t not in keep:
+                keep[t] = t not in self.stopwords and _CONTENT.search(t) is not None
+        return [t for t in cut if keep[t]]
 
     def tokens_many(self, texts: Iterable[str]) -> list[list[str]]:
         return [self.tokens(t) for t in texts]

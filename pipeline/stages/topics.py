@@ -84,8 +84,8 @@ def to_topic_model(lda: LdaModel, dictionary: Dictionary, params: dict) -> Topic
         vocabulary,
         np.asarray(lda.expElogbeta, dtype=np.float64),
         np.asarray(lda.alpha, dtype=np.float64),
-        iterations=params.get("inference_iterations", 200),
-        tolerance=params.get("inference_tolerance", 1e-5),
+        iterations=params.get("inference_iterations", 100),
+        tolerance=params.get("inference_tolerance", 1e-3),
     )
 
 
