@@ -257,6 +257,7 @@ class FeatureConfig:
     """Which blocks to use and how much each weighs (from params.yaml `features`)."""
 
     word_tfidf: bool = True
+    word_bigrams: bool = False  # also adjacent token pairs ("社会|治理")
     word_min_df: int = 2
     word_max_features: int = 20000
     char_ngram: int = 2  # 0 = off
@@ -317,7 +318,7 @@ class FeatureSpace:
         analysed = self.analyse(texts)
         if cfg.word_tfidf:
             self.word_vocabulary, self.word_idf = fit_vocabulary(
-                [a.tokens for a in analysed], cfg.word_min_df, cfg.word_max_features
+                [self._terms(a) for a in analysed], cfg.word_min_df, cfg.word_max_features
             )
         if cfg.char_ngram:
             self.char_vocabulary, self.char_idf = fit_vocabulary(
@@ -349,7 +350,7 @@ class FeatureSpace:
         blocks: list[FeatureRows | np.ndarray] = []
         topics = None
         if cfg.word_tfidf:
-            blocks.append(tfidf(count_terms([a.tokens for a in analysed], self.word_vocabulary), self.word_idf))
+            blocks.append(tfidf(count_terms([self._terms(a) for a in analysed], self.word_vocabulary), self.word_idf))
         if cfg.char_ngram:
             grams = [char_ngrams(a.text, cfg.char_ngram) for a in analysed]
             block = tfidf(count_terms(grams, self.char_vocabulary), self.char_idf)
@@ -362,14 +363,21 @@ class FeatureSpace:
             blocks.append(cfg.lexicon_weight * self.lexicon_features(analysed))
         return FeatureBlocks(blocks), topics
 
+    def _terms(self, a: Analysed) -> list[str]:
+        """The word TF-IDF terms of a paragraph: tokens, and adjacent pairs when configured."""
+        if not self.config.word_bigrams:
+            return a.tokens
+        return a.tokens + [f"{x}|{y}" for x, y in zip(a.tokens, a.tokens[1:], strict=False)]
+
     def lexicon_features(self, analysed: Sequence[Analysed]) -> np.ndarray:
         """Theme-term counts (log-scaled) and the share of tokens that are strong theme terms."""
-        rows = np.zeros((len(analysed), len(LEXICON_FEATURES)))
-        for i, a in enumerate(analysed):
-            c = self.lexicon.counts(a.tokens)
-            n = max(len(a.tokens), 1)
-            per_theme = np.column_stack([np.log1p(c[:, 0]), np.log1p(c[:, 1]), np.log1p(c[:, 2]), c[:, 0] / n])
-            rows[i, : per_theme.size] = per_theme.ravel()
-            rows[i, -2] = math.log1p(len(a.text)) / 7.0
-            rows[i, -1] = 1.0 if len(a.text) <= 30 else 0.0
+        n = len(analysed)
+        counts = np.array([self.lexicon.counts(a.tokens) for a in analysed]).reshape(n, len(THEMES), 3)
+        n_tokens = np.array([max(len(a.tokens), 1) for a in analysed], dtype=float)
+        n_chars = np.array([len(a.text) for a in analysed], dtype=float)
+        share = counts[:, :, :1] / n_tokens[:, None, None]
+        rows = np.zeros((n, len(LEXICON_FEATURES)))
+        rows[:, : len(THEMES) * 4] = np.concatenate([np.log1p(counts), share], axis=2).reshape(n, -1)
+        rows[:, -2] = np.log1p(n_chars) / 7.0
+        rows[:, -1] = n_chars <= 30
         return rows

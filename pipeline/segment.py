@@ -117,9 +117,8 @@ class Segmenter:
         if len(keep) > _KEEP_CACHE_MAX:
             keep.clear()
         cut = self._cut(text)
-        for t in cut:
-            if t not in keep:
-                keep[t] = t not in self.stopwords and _CONTENT.search(t) is not None
+        for t in set(cut).difference(keep):
+            keep[t] = t not in self.stopwords and _CONTENT.search(t) is not None
         return [t for t in cut if keep[t]]
 
     def tokens_many(self, texts: Iterable[str]) -> list[list[str]]:

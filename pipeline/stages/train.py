@@ -144,11 +144,11 @@ def main() -> None:
     gold = np.arange(len(texts)) < n_gold
     oof, _ = cross_validate(x, ts, gold, train_p)
     scored = gold & ~np.isnan(oof[:, 0])
+    genre = np.array([a.group for a in train] + ["weak"] * (len(texts) - n_gold))[scored]
+    by_group = genre if train_p.get("threshold_by_group") else None
+    default = train_p.get("default_threshold", 0.5)
     thresholds = np.array(
-        [
-            best_threshold(y[scored, j], oof[scored, j], train_p.get("default_threshold", 0.5))
-            for j in range(len(THEMES))
-        ]
+        [best_threshold(y[scored, j], oof[scored, j], default, groups=by_group) for j in range(len(THEMES))]
     )
     coef, intercept = fit_classifier(x, y, weights, train_p)
 
