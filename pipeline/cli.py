@@ -63,11 +63,23 @@ IdField = Annotated[str, typer.Option(help="Id field of .jsonl inputs.")]
 TextColumn = Annotated[str, typer.Option(help="Text column of .csv inputs.")]
 IdColumn = Annotated[str, typer.Option(help="Id column of .csv inputs.")]
 Include = Annotated[list[str] | None, typer.Option(help="Glob of files to take from folders (repeatable).")]
+StdinFormat = Annotated[
+    str, typer.Option(help="What - (stdin) holds: auto (JSONL when it starts with '{'), jsonl or text.")
+]
 Exclude = Annotated[list[str] | None, typer.Option(help="Glob of files to skip in folders (repeatable).")]
 BatchSize = Annotated[int, typer.Option(min=1, help="Paragraphs per batch.")]
 
 
-def _read_options(encoding, text_field, id_field, text_column, id_column, include, exclude) -> ReadOptions:
+def _read_options(
+    encoding: str | None,
+    text_field: str,
+    id_field: str,
+    text_column: str,
+    id_column: str,
+    include: list[str] | None,
+    exclude: list[str] | None,
+    stdin_format: str = "auto",
+) -> ReadOptions:
     return ReadOptions(
         encoding=encoding,
         text_field=text_field,
@@ -76,6 +88,7 @@ def _read_options(encoding, text_field, id_field, text_column, id_column, includ
         id_column=id_column,
         include=tuple(include or ()),
         exclude=tuple(exclude or ()),
+        stdin_format=stdin_format,
     )
 
 
@@ -322,13 +335,14 @@ def classify(
     id_column: IdColumn = "id",
     include: Include = None,
     exclude: Exclude = None,
+    stdin_format: StdinFormat = "auto",
 ) -> None:
     """Label every paragraph with themes, a score per theme and its dominant topic.
 
     JSONL in → JSONL out: each input line {"id": …, "text": …, …} gives one output line in the same
     order with the same id and fields, plus "labels", "scores", "topic" and "lang".
     """
-    options = _read_options(encoding, text_field, id_field, text_column, id_column, include, exclude)
+    options = _read_options(encoding, text_field, id_field, text_column, id_column, include, exclude, stdin_format)
     _run("classify", inputs, model_dir, fmt, output, options, batch_size, workers)
 
 
@@ -346,13 +360,14 @@ def segment(
     id_column: IdColumn = "id",
     include: Include = None,
     exclude: Exclude = None,
+    stdin_format: StdinFormat = "auto",
 ) -> None:
     """Print the tokens of each paragraph, exactly as the pipeline's segmenter makes them.
 
     Tokens are jieba precise mode with the policy-term dictionary, stopwords removed, traditional
     characters converted: what the topic model and the classifier see.
     """
-    options = _read_options(encoding, text_field, id_field, text_column, id_column, include, exclude)
+    options = _read_options(encoding, text_field, id_field, text_column, id_column, include, exclude, stdin_format)
     _run("segment", inputs, model_dir, fmt, output, options, batch_size, 1)
 
 

@@ -62,6 +62,7 @@ class ReadOptions:
     id_column: str | None = "id"
     include: tuple[str, ...] = ()  # glob patterns for folders (e.g. "*.txt"); empty = all supported
     exclude: tuple[str, ...] = ()
+    stdin_format: str = "auto"  # "-" is: auto (JSONL when it starts with '{') | jsonl | text
 
 
 DEFAULT_OPTIONS = ReadOptions()
@@ -700,28 +701,33 @@ def iter_records(path: Path) -> Iterator[tuple[int, dict]]:
 def _jsonl_objects(path: Path, encoding: str | None) -> Iterator[tuple[int, dict] | InputError]:
     """(line number, object) per non-blank line; a bad line becomes an InputError item, not a stop."""
     with _open_binary(path) as raw:
-        stream = _TextStream(raw, str(path), encoding, MAX_RECORD_CHARS)
-        too_long = False
-        for line, complete in stream:
-            lineno = stream.lineno + 1
-            if not complete or too_long:
-                too_long = not complete
-                if complete:
-                    yield InputError(f"{path}:{lineno}: line longer than {MAX_RECORD_CHARS} characters", "malformed")
-                continue
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                yield InputError(f"{path}:{lineno}: malformed JSON ({err.msg})", "malformed")
-                continue
-            if not isinstance(obj, dict):
-                yield InputError(f"{path}:{lineno}: expected a JSON object", "malformed")
-                continue
-            yield lineno, obj
-        if stream.error:
-            raise stream.error
+        yield from _jsonl_stream_objects(raw, str(path), encoding)
+
+
+def _jsonl_stream_objects(raw: BinaryIO, path: str, encoding: str | None) -> Iterator[tuple[int, dict] | InputError]:
+    """(line number, object) per non-blank line of a JSONL byte stream (a file or stdin)."""
+    stream = _TextStream(raw, path, encoding, MAX_RECORD_CHARS)
+    too_long = False
+    for line, complete in stream:
+        lineno = stream.lineno + 1
+        if not complete or too_long:
+            too_long = not complete
+            if complete:
+                yield InputError(f"{path}:{lineno}: line longer than {MAX_RECORD_CHARS} characters", "malformed")
+            continue
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as err:
+            yield InputError(f"{path}:{lineno}: malformed JSON ({err.msg})", "malformed")
+            continue
+        if not isinstance(obj, dict):
+            yield InputError(f"{path}:{lineno}: expected a JSON object", "malformed")
+            continue
+        yield lineno, obj
+    if stream.error:
+        raise stream.error
 
 
 def _record_id(value: object, fallback: str) -> str | None:
@@ -744,7 +750,12 @@ def _record_problem(rec: dict, options: ReadOptions, ident: str | None) -> str:
 
 
 def _jsonl_units(path: Path, doc: str, options: ReadOptions) -> Iterator[Unit | InputFailure]:
-    for item in _jsonl_objects(path, options.encoding):
+    with _open_binary(path) as raw:
+        yield from _jsonl_stream_units(raw, str(path), doc, options)
+
+
+def _jsonl_stream_units(raw: BinaryIO, path: str, doc: str, options: ReadOptions) -> Iterator[Unit | InputFailure]:
+    for item in _jsonl_stream_objects(raw, path, options.encoding):
         if isinstance(item, InputError):
             yield InputFailure(str(path), str(item), item.kind)
             continue
@@ -826,9 +837,16 @@ def _file_units(path: Path, doc: str, options: ReadOptions) -> Iterator[Unit | I
         )
 
 
-def _stdin_units(stdin: TextIO, options: ReadOptions) -> Iterator[Unit]:
-    """stdin is one plain-text document; raw bytes are decoded like a file when available."""
+def _stdin_units(stdin: TextIO, options: ReadOptions) -> Iterator[Unit | InputFailure]:
+    """stdin is JSONL records when its first character is '{' (or `stdin_format` says so),
+    else one plain-text document; raw bytes are decoded like a file when available."""
     raw = getattr(stdin, "buffer", None)
+    fmt = options.stdin_format
+    if fmt == "auto" and raw is not None and hasattr(raw, "peek"):
+        fmt = "jsonl" if raw.peek(HEAD_BYTES).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "text"
+    if fmt == "jsonl" and raw is not None:
+        yield from _jsonl_stream_units(raw, "<stdin>", "stdin", options)
+        return
     paragraphs = iter_paragraphs(stdin) if raw is None else _text_paragraphs(raw, "<stdin>", options.encoding)
     yield from _document_units(paragraphs, "stdin", "-")
 
