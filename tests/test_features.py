@@ -108,3 +108,13 @@ def test_traditional_text_is_simplified_for_features(segmenter: Segmenter) -> No
     assert to_simplified("国际交往中心") == "国际交往中心"
     trad, simp = analyse(segmenter, ["推進「一帶一路」建設與國際合作", "推进“一带一路”建设与国际合作"])
     assert "一带一路" in trad.tokens and trad.tokens == simp.tokens
+
+
+def test_vectorised_bigram_counts_equal_the_plain_path(sample_texts: list[str]) -> None:
+    from pipeline.features import BigramIndex
+
+    texts = [*sample_texts[:200], "", "APEC 2024", "一", "國際交往中心（APEC）会议。\n第二段"]
+    vocab, _ = fit_vocabulary([char_ngrams(t, 2) for t in sample_texts], min_df=2, max_features=5000)
+    fast = BigramIndex(vocab).count(texts).to_scipy().toarray()
+    plain = count_terms([char_ngrams(t, 2) for t in texts], vocab).to_scipy().toarray()
+    assert np.array_equal(fast, plain)
