@@ -290,7 +290,8 @@ def _run(
         if out is not sys.stdout:
             out.close()
     if failures:
-        print(f"error: {len(failures)} input(s) could not be read; {written} paragraphs done", file=sys.stderr)
+        if written or len(failures) > 1:  # a lone failure has already said everything in one line
+            print(f"error: {len(failures)} input(s) could not be read; {written} paragraphs done", file=sys.stderr)
         raise typer.Exit(EXIT_PARTIAL if written else EXIT_FAILED)
     if written == 0:
         raise Failure("no paragraphs in the input")

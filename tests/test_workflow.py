@@ -151,3 +151,17 @@ def test_bad_corpus_path_is_one_line(project: Path, tmp_path: Path) -> None:
     proc = sh(sys.executable, "-m", "pipeline.stages.ingest", cwd=work, check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: no/such/folder: no such file or directory"
+
+
+def test_cli_bad_inputs_exit_codes(project: Path) -> None:
+    missing = cli(project, "classify", "no-such.txt", check=False)
+    assert missing.returncode == 2 and missing.stderr == "error: no-such.txt: no such file or directory\n"
+    mixed = cli(
+        project, "classify", "no-such.txt", "data/sample/docs/yunjiang-forum-speech.txt", "-f", "jsonl", check=False
+    )
+    assert mixed.returncode == 1 and "Traceback" not in mixed.stderr
+    rows = [json.loads(line) for line in mixed.stdout.splitlines()]
+    assert [r["id"] for r in rows] == [f"yunjiang-forum-speech#{i:03d}" for i in range(len(rows))]
+    bad_line = cli(project, "classify", "-", input='{"id": "a", "text": "外事工作"}\n{oops\n', check=False)
+    assert bad_line.returncode == 1 and "<stdin>:2: malformed JSON" in bad_line.stderr
+    assert json.loads(bad_line.stdout)["id"] == "a"
