@@ -165,3 +165,23 @@ def test_cli_bad_inputs_exit_codes(project: Path) -> None:
     bad_line = cli(project, "classify", "-", input='{"id": "a", "text": "外事工作"}\n{oops\n', check=False)
     assert bad_line.returncode == 1 and "<stdin>:2: malformed JSON" in bad_line.stderr
     assert json.loads(bad_line.stdout)["id"] == "a"
+
+
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not (SHARED / "corpus").is_dir(), reason="../shared is not beside the project")
+def test_shared_corpus_experiment(project: Path) -> None:
+    """The README's real-corpus run: the same pipeline pointed at ../shared by params alone."""
+    sh("git", "add", "-A", cwd=project)
+    sh("git", "commit", "-qm", "before shared run", "--allow-empty", cwd=project)
+    corpus, labels = (SHARED / "corpus").resolve(), (SHARED / "labels").resolve()
+    sh("dvc", "exp", "run", "-n", "shared", "-S", f"data.corpus={corpus}", "-S", f"data.labels={labels}", cwd=project)
+    metrics = json.loads((project / "metrics/evaluate.json").read_text())
+    national = metrics["groups"]["national_report"]
+    assert national["model"]["n"] > 300 and metrics["groups"]["seed_paper"]["model"]["n"] == 54
+    assert national["model"]["macro_f1"] >= 0.85
+    assert national["model"]["macro_f1"] > national["baseline"]["macro_f1"]
+    topics = json.loads((project / "metrics/topics.json").read_text())
+    assert topics["num_topics"] == 20 and topics["inference_mad_vs_gensim"] < 1e-3
