@@ -48,6 +48,15 @@ class _Simplifier:
         alternatives = "|".join(map(re.escape, sorted(phrases, key=len, reverse=True)))
         self.phrase_re = re.compile(alternatives) if alternatives else None
         self.cues = frozenset(k for k, v in chars.items() if len(k) == 1 and k != v)
+        self.cue_table = np.zeros(0x110000, dtype=bool)  # code point -> is a traditional-only character
+        self.cue_table[[ord(c) for c in self.cues]] = True
+
+    def flags(self, texts: Sequence[str]) -> np.ndarray:
+        """Which texts contain a traditional character, for a whole batch in one numpy pass."""
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        hits = self.cue_table[np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)]
+        owner = np.repeat(np.arange(len(texts)), lengths)
+        return np.bincount(owner[hits], minlength=len(texts)) > 0
 
     @staticmethod
     def _table(path: Path) -> dict[str, str]:
@@ -58,8 +67,8 @@ class _Simplifier:
                 table[parts[0]] = parts[1].split()[0]  # first candidate, as OpenCC does
         return table
 
-    def __call__(self, text: str) -> str:
-        if self.cues.isdisjoint(text):  # a hash probe per character, in C
+    def __call__(self, text: str, check: bool = True) -> str:
+        if check and self.cues.isdisjoint(text):  # a hash probe per character, in C
             return text
         if self.phrase_re is not None:
             text = self.phrase_re.sub(lambda m: self.phrases[m.group(0)], text)
@@ -69,12 +78,16 @@ class _Simplifier:
 _simplifier: _Simplifier | None = None
 
 
-def to_simplified(text: str) -> str:
-    """Simplified Chinese for features; text without traditional characters is returned as is."""
+def _get_simplifier() -> _Simplifier:
     global _simplifier
     if _simplifier is None:
         _simplifier = _Simplifier()
-    return _simplifier(text)
+    return _simplifier
+
+
+def to_simplified(text: str) -> str:
+    """Simplified Chinese for features; text without traditional characters is returned as is."""
+    return _get_simplifier()(text)
 
 
 # ------------------------------------------------------------------- sparse rows (CSR, numpy only)
@@ -345,9 +358,10 @@ class Analysed:
 
 def analyse(segmenter: Segmenter, texts: Sequence[str]) -> list[Analysed]:
     """Text → simplified text and content tokens: the segment stage and every classifier use this."""
+    simplifier = _get_simplifier()
     out = []
-    for text in texts:
-        simple = to_simplified(text)
+    for text, traditional in zip(texts, simplifier.flags(texts), strict=True):
+        simple = simplifier(text, check=False) if traditional else text
         out.append(Analysed(simple, segmenter.tokens(simple)))
     return out
 

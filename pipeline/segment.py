@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,6 +119,3 @@ class Segmenter:
         for t in set(cut).difference(keep):
             keep[t] = t not in self.stopwords and _CONTENT.search(t) is not None
         return [t for t in cut if keep[t]]
-
-    def tokens_many(self, texts: Iterable[str]) -> list[list[str]]:
-        return [self.tokens(t) for t in texts]
