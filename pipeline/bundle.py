@@ -127,9 +127,11 @@ def read_manifest(directory: Path) -> dict:
     return manifest
 
 
-def _verified(directory: Path, manifest: dict) -> dict[str, bytes]:
+def _verified(directory: Path, manifest: dict, names: list[str] | None = None) -> dict[str, bytes]:
+    """The bytes of the bundle's files (or of `names`), each checked against the manifest."""
     data: dict[str, bytes] = {}
-    for name, digest in manifest["files"].items():
+    for name in names if names is not None else list(manifest["files"]):
+        digest = manifest["files"][name]
         path = directory / name
         try:
             content = path.read_bytes()
@@ -186,10 +188,8 @@ def read_bundle(directory: Path, backend: str | None = None) -> tuple[ThemeModel
 
 
 def topic_words(directory: Path) -> list[list[str]]:
-    """Top words of every topic, as stored in the bundle."""
+    """Top words of every topic, as stored in the bundle (verified like every other file)."""
     manifest = read_manifest(directory)
     if "topic_words.json" not in manifest["files"]:
         return []
-    return json.loads(
-        _verified(directory, {"files": {"topic_words.json": manifest["files"]["topic_words.json"]}})["topic_words.json"]
-    )
+    return json.loads(_verified(directory, manifest, ["topic_words.json"])["topic_words.json"])

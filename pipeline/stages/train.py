@@ -5,7 +5,7 @@ regression with per-theme thresholds from document-grouped cross-validation → 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,7 @@ from pipeline.bundle import write_bundle
 from pipeline.features import FeatureConfig, FeatureSpace, analyse
 from pipeline.lexicon import ThemeLexicon
 from pipeline.metrics import best_threshold, theme_scores
+from pipeline.model import ThemeModel
 from pipeline.params import read_params
 from pipeline.segment import Segmenter
 from pipeline.stages import read_jsonl, run, write_json
@@ -36,6 +37,8 @@ class TrainingSet:
     y: np.ndarray  # (n, themes)
     groups: list[str]  # document ids, for grouped CV
     weights: np.ndarray  # per-paragraph sample weights (weak labels weigh less)
+    genres: list[str] = field(default_factory=list)  # genre group per paragraph (threshold balancing)
+    n_gold: int = 0  # the first n_gold rows are annotated; the rest are weak labels
 
 
 def load_annotations(data: dict, train: dict, corpus_text: dict[str, str]) -> list[Annotation]:
@@ -105,78 +108,92 @@ def cross_validate(x, ts: TrainingSet, gold: np.ndarray, params: dict) -> tuple[
     return oof, gold
 
 
-def main() -> None:
-    params = read_params()
-    data, seg_p, feat_p, train_p = params["data"], params["segment"], params["features"], params["train"]
-    paragraphs = read_jsonl(PARAGRAPHS)
-    corpus_text = {p["id"]: p["text"] for p in paragraphs}
-    annotations = load_annotations(data, train_p, corpus_text)
-    train, _test = split_by_document(annotations, data.get("holdout_docs", []), data.get("eval_only", []))
-    if not train:
-        raise ValueError("train: no training paragraphs left after the document split (data.holdout_docs)")
-
-    segmenter = segmenter_from_params(seg_p)
-    lexicon_file = Path(data["lexicon"])
-    lexicon = ThemeLexicon.read(lexicon_file)
-    topic_model, topic_words = read_topic_model(TOPICS_DIR)
-
+def training_set(
+    train: Sequence[Annotation],
+    annotations: Sequence[Annotation],
+    paragraphs: Sequence[dict],
+    segmenter: Segmenter,
+    lexicon: ThemeLexicon,
+    train_p: dict,
+    labels_path: Path,
+) -> TrainingSet:
+    """Gold training paragraphs (with sample weights and genre groups), plus weak labels if on."""
     texts = [a.text for a in train]
     y = label_matrix(train)
-    groups = [a.doc for a in train]
+    docs = [a.doc for a in train]
+    genres = [a.group for a in train]
     # when the sample is mixed into other labels, `sample_weight` sets how much its genres count
     sample = Path(train_p.get("sample_labels", ""))
-    mixed = train_p.get("add_sample") and sample.exists() and sample.resolve() != Path(data["labels"]).resolve()
+    mixed = train_p.get("add_sample") and sample.exists() and sample.resolve() != labels_path.resolve()
     mixed_sample = sample.stem if mixed else None
     weights = np.array([train_p.get("sample_weight", 1.0) if a.source == mixed_sample else 1.0 for a in train])
-    n_gold = len(texts)
     if train_p.get("weak_labels"):
         exclude = {a.text for a in annotations}
         w_texts, w_y = weak_labels(segmenter, lexicon, paragraphs, exclude, train_p.get("weak_limit", 2000))
         texts += w_texts
         y = np.vstack([y, w_y])
-        groups += [f"weak#{i % 10}" for i in range(len(w_texts))]
+        docs += [f"weak#{i % 10}" for i in range(len(w_texts))]
+        genres += ["weak"] * len(w_texts)
         weights = np.concatenate([weights, np.full(len(w_texts), train_p.get("weak_weight", 0.3))])
-    ts = TrainingSet(texts, y, groups, weights)
+    return TrainingSet(texts, y, docs, weights, genres, len(train))
 
-    space = FeatureSpace(segmenter, lexicon, FeatureConfig.from_params(feat_p), topic_model=topic_model).fit(texts)
-    x = space.transform(texts).to_scipy()
 
-    gold = np.arange(len(texts)) < n_gold
+def train_model(ts: TrainingSet, space: FeatureSpace, train_p: dict) -> tuple[ThemeModel, dict]:
+    """Fit the feature space and the per-theme classifiers; thresholds from grouped CV."""
+    space.fit(ts.texts)
+    x = space.transform(ts.texts).to_scipy()
+    gold = np.arange(len(ts.texts)) < ts.n_gold
     oof, _ = cross_validate(x, ts, gold, train_p)
     scored = gold & ~np.isnan(oof[:, 0])
-    genre = np.array([a.group for a in train] + ["weak"] * (len(texts) - n_gold))[scored]
-    by_group = genre if train_p.get("threshold_by_group") else None
+    by_group = np.asarray(ts.genres)[scored] if train_p.get("threshold_by_group") else None
     default = train_p.get("default_threshold", 0.5)
     thresholds = np.array(
-        [best_threshold(y[scored, j], oof[scored, j], default, groups=by_group) for j in range(len(THEMES))]
+        [best_threshold(ts.y[scored, j], oof[scored, j], default, groups=by_group) for j in range(len(THEMES))]
     )
-    coef, intercept = fit_classifier(x, y, weights, train_p)
-
-    from pipeline.model import ThemeModel
-
-    cv = theme_scores(y[scored], oof[scored] >= thresholds) if scored.any() else {}
+    coef, intercept = fit_classifier(x, ts.y, ts.weights, train_p)
+    cv = theme_scores(ts.y[scored], oof[scored] >= thresholds) if scored.any() else {}
     metrics = {
         "cv": cv,
         "thresholds": dict(zip(THEMES, thresholds.round(2).tolist(), strict=True)),
-        "n_train": n_gold,
-        "n_weak": len(texts) - n_gold,
+        "n_train": ts.n_gold,
+        "n_weak": len(ts.texts) - ts.n_gold,
         "n_features": int(x.shape[1]),
-        "train_docs": len(set(a.doc for a in train)),
+        "train_docs": len(set(ts.groups[: ts.n_gold])),
     }
+    return ThemeModel(space, coef, intercept, thresholds), metrics
+
+
+def main() -> None:
+    params = read_params()
+    data, seg_p, feat_p, train_p = params["data"], params["segment"], params["features"], params["train"]
+    paragraphs = read_jsonl(PARAGRAPHS)
+    annotations = load_annotations(data, train_p, {p["id"]: p["text"] for p in paragraphs})
+    train, _ = split_by_document(annotations, data.get("holdout_docs", []), data.get("eval_only", []))
+    if not train:
+        raise ValueError("train: no training paragraphs left after the document split (data.holdout_docs)")
+    segmenter = segmenter_from_params(seg_p)
+    lexicon = ThemeLexicon.read(Path(data["lexicon"]))
+    topic_model, topic_words = read_topic_model(TOPICS_DIR)
+
+    ts = training_set(train, annotations, paragraphs, segmenter, lexicon, train_p, Path(data["labels"]))
+    space = FeatureSpace(segmenter, lexicon, FeatureConfig.from_params(feat_p), topic_model=topic_model)
+    model, metrics = train_model(ts, space, train_p)
+
     write_json(METRICS, metrics)
     write_bundle(
         BUNDLE,
-        ThemeModel(space, coef, intercept, thresholds),
+        model,
         terms_file=Path(seg_p["user_dict"]),
         stopwords_file=Path(seg_p["stopwords"]),
-        lexicon_file=lexicon_file,
+        lexicon_file=Path(data["lexicon"]),
         topic_words=topic_words,
         params={k: params[k] for k in ("data", "segment", "topics", "features", "train")},
-        metrics={"cv": cv},
+        metrics={"cv": metrics["cv"]},
     )
+    cv = metrics["cv"].get("macro_f1")
     print(
-        f"train: {n_gold} paragraphs (+{metrics['n_weak']} weak), {x.shape[1]} features, "
-        f"CV macro-F1 {cv.get('macro_f1')} → {BUNDLE}"
+        f"train: {ts.n_gold} paragraphs (+{metrics['n_weak']} weak), {metrics['n_features']} features, "
+        f"CV macro-F1 {cv} → {BUNDLE}"
     )
 
 
