@@ -184,3 +184,9 @@ def test_shared_corpus_experiment(project: Path) -> None:
     assert national["model"]["macro_f1"] > national["baseline"]["macro_f1"]
     topics = json.loads((project / "metrics/topics.json").read_text())
     assert topics["num_topics"] == 20 and topics["inference_mad_vs_gensim"] < 1e-3
+
+
+def test_cli_workers_give_the_same_output(project: Path) -> None:
+    one = cli(project, "classify", "data/sample/docs", "-f", "jsonl", "--batch-size", "16").stdout
+    two = cli(project, "classify", "data/sample/docs", "-f", "jsonl", "--batch-size", "16", "--workers", "2").stdout
+    assert one == two and len(one.splitlines()) == 488
