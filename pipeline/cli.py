@@ -17,12 +17,15 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
 from pipeline.documents import InputError, InputFailure, ReadOptions, Unit, iter_units
 from pipeline.themes import THEMES
+
+if TYPE_CHECKING:  # the model classes load with the bundle, not at start-up
+    from pipeline.model import ThemeModel
 
 DEFAULT_MODEL_DIR = Path("models/bundle")
 EXIT_PARTIAL = 1
@@ -92,7 +95,7 @@ def _read_options(
     )
 
 
-def _load(model_dir: Path):
+def _load(model_dir: Path) -> tuple[ThemeModel, dict]:
     from pipeline.bundle import BundleError, read_bundle
 
     try:
@@ -298,7 +301,7 @@ def _run(
 
 
 def _classified(
-    model, model_dir: Path, batches: Iterable[list[Unit]], workers: int
+    model: ThemeModel, model_dir: Path, batches: Iterable[list[Unit]], workers: int
 ) -> Iterator[tuple[list[Unit], list[tuple]]]:
     """Classify batches in order; with workers > 1, in a process pool (same order, same output)."""
     if workers <= 1:

@@ -18,8 +18,12 @@ from dataclasses import dataclass, field
 from itertools import chain
 from operator import add
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # scipy is for training only; inference never imports it
+    from scipy.sparse import csr_matrix
 
 from pipeline.lexicon import ThemeLexicon
 from pipeline.segment import Segmenter
@@ -106,7 +110,7 @@ class FeatureRows:
     def n_rows(self) -> int:
         return len(self.indptr) - 1
 
-    def to_scipy(self):
+    def to_scipy(self) -> csr_matrix:
         from scipy.sparse import csr_matrix
 
         return csr_matrix((self.data, self.indices, self.indptr), shape=(self.n_rows, self.n_features))
@@ -152,7 +156,7 @@ class FeatureBlocks:
             offset += width
         return out
 
-    def to_scipy(self):
+    def to_scipy(self) -> csr_matrix:
         from scipy.sparse import csr_matrix, hstack
 
         parts = [b.to_scipy() if isinstance(b, FeatureRows) else csr_matrix(b) for b in self.blocks]

@@ -190,3 +190,17 @@ def test_cli_workers_give_the_same_output(project: Path) -> None:
     one = cli(project, "classify", "data/sample/docs", "-f", "jsonl", "--batch-size", "16").stdout
     two = cli(project, "classify", "data/sample/docs", "-f", "jsonl", "--batch-size", "16", "--workers", "2").stdout
     assert one == two and len(one.splitlines()) == 488
+
+
+def test_classify_path_never_imports_the_training_stack(project: Path) -> None:
+    """Boundary B1: classify loads numpy, the segmenter and the bundle reader, nothing heavier."""
+    code = (
+        "import sys\n"
+        "sys.argv = ['policy-themes', 'classify', 'data/sample/docs/yunjiang-forum-speech.txt', '-o', 'out.jsonl']\n"
+        "from pipeline.cli import app\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('gensim', 'sklearn', 'scipy', 'jieba', 'pydantic') if m in sys.modules))\n"
+    )
+    out = sh(sys.executable, "-c", code, cwd=project).stdout
+    assert out.strip() == "[]"
+    assert len((project / "out.jsonl").read_text().splitlines()) == 27

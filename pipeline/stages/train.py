@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
@@ -70,7 +71,7 @@ def weak_labels(
     return texts[::step][:limit], np.array(ys[::step][:limit]).reshape(-1, len(THEMES))
 
 
-def fit_classifier(x, y: np.ndarray, weights: np.ndarray, params: dict):
+def fit_classifier(x: csr_matrix, y: np.ndarray, weights: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray]:
     """One logistic regression per theme (one-vs-rest); returns coef (features × themes) and intercepts."""
     coef = np.zeros((x.shape[1], y.shape[1]))
     intercept = np.zeros(y.shape[1])
@@ -91,11 +92,11 @@ def fit_classifier(x, y: np.ndarray, weights: np.ndarray, params: dict):
     return coef, intercept
 
 
-def predict_proba(x, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+def predict_proba(x: csr_matrix, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(x @ coef + intercept)))
 
 
-def cross_validate(x, ts: TrainingSet, gold: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray]:
+def cross_validate(x: csr_matrix, ts: TrainingSet, gold: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold probabilities by document-grouped K-fold (gold rows only are scored)."""
     groups = np.asarray(ts.groups)
     n_folds = min(params.get("cv_folds", 5), len(set(groups[gold])))
