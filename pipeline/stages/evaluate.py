@@ -58,7 +58,7 @@ def evaluate(model: ThemeModel, test: Sequence[Annotation]) -> tuple[dict, list[
     predictions = model.classify(texts)
     proba = np.array([[p.scores[t] for t in THEMES] for p in predictions]).reshape(-1, len(THEMES))
     y_model = np.array([[t in p.labels for t in THEMES] for p in predictions]).reshape(-1, len(THEMES))
-    analysed = model.features.analyse(texts)
+    analysed = model.features.analyse(texts)  # the same tokens the model saw, for the baseline
     baseline = [model.features.lexicon.predict(a.tokens) for a in analysed]
     y_base = np.array([[t in b for t in THEMES] for b in baseline]).reshape(-1, len(THEMES))
 
@@ -68,6 +68,9 @@ def evaluate(model: ThemeModel, test: Sequence[Annotation]) -> tuple[dict, list[
         "baseline": theme_scores(y, y_base),
         "groups": {},
     }
+    tm = model.features.topic_model
+    if tm is not None:
+        result["topic_theme_auc"] = topic_theme_auc(tm.infer([a.tokens for a in analysed]), y)
     result["macro_f1_gain_over_baseline"] = round(result["model"]["macro_f1"] - result["baseline"]["macro_f1"], 4)
     for g in groups:
         idx = np.array([a.group == g for a in test])
@@ -115,14 +118,8 @@ def main() -> None:
     if not test:
         raise ValueError("evaluate: no evaluation paragraphs; name held-out documents in data.holdout_docs")
     model, _ = read_bundle(BUNDLE)
-    result, rows, _proba = evaluate(model, test)
-    proba = np.array([[r["scores"][t] for t in THEMES] for r in rows])
-    tm = model.features.topic_model
-    if tm is not None:
-        result["topic_theme_auc"] = topic_theme_auc(
-            tm.infer([a.tokens for a in model.features.analyse([a.text for a in test])]), label_matrix(test)
-        )
-    result["holdout_docs"] = sorted({a.doc for a in test})
+    result, rows, proba = evaluate(model, test)
+    result["evaluation_docs"] = sorted({a.doc for a in test})
     write_json(METRICS, result)
     write_jsonl(PREDICTIONS, rows)
     write_plots(test, rows, proba)
