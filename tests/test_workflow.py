@@ -204,3 +204,36 @@ def test_classify_path_never_imports_the_training_stack(project: Path) -> None:
     out = sh(sys.executable, "-c", code, cwd=project).stdout
     assert out.strip() == "[]"
     assert len((project / "out.jsonl").read_text().splitlines()) == 27
+
+
+@pytest.mark.parametrize(
+    ("setup", "stage", "expected"),
+    [
+        ("empty-corpus", "ingest", "error: empty: no .txt, .md, .docx, .pdf or .jsonl"),
+        ("unknown-theme", "train", "bad.jsonl:2: unknown theme 'economy'"),
+        ("malformed-labels", "train", "bad.jsonl:2: malformed JSON"),
+        ("unknown-id", "train", "bad.jsonl:1: unknown id 'nowhere#001'"),
+    ],
+)
+def test_stage_input_errors_are_one_line(project: Path, tmp_path: Path, setup: str, stage: str, expected: str) -> None:
+    work = tmp_path / "w"
+    shutil.copytree(project, work, ignore=shutil.ignore_patterns(".dvc", ".git"))
+    params = (work / "params.yaml").read_text()
+    if setup == "empty-corpus":
+        (work / "empty").mkdir()
+        params = params.replace("corpus: data/sample/docs", "corpus: empty")
+    else:
+        rows = {
+            "unknown-theme": [
+                '{"id": "a#000", "text": "外事", "labels": []}',
+                '{"id": "a#001", "text": "x", "labels": ["economy"]}',
+            ],
+            "malformed-labels": ['{"id": "a#000", "text": "外事", "labels": []}', "{oops"],
+            "unknown-id": ['{"id": "nowhere#001", "labels": ["governance"]}'],
+        }[setup]
+        (work / "bad.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+        params = params.replace("  labels: data/sample/labels.jsonl", "  labels: bad.jsonl", 1)
+    (work / "params.yaml").write_text(params)
+    proc = sh(sys.executable, "-m", f"pipeline.stages.{stage}", cwd=work, check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1 and expected in proc.stderr, proc.stderr
