@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -56,6 +57,16 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sh("git", "commit", "-qm", "fresh clone", cwd=repo)
     sh("dvc", "repro", cwd=repo)
     return repo
+
+
+def write_params(work: Path, **changes: str) -> None:
+    """The project's committed params with `section.key=value` changes (earlier tests may have
+    applied experiments to the temporary project's workspace, so start from the source)."""
+    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    for dotted, value in changes.items():
+        section, key = dotted.split("__")
+        params[section][key] = value
+    (work / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def cli(repo: Path, *args: str, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
@@ -146,8 +157,7 @@ def test_experiment_run_and_compare(project: Path) -> None:
 def test_bad_corpus_path_is_one_line(project: Path, tmp_path: Path) -> None:
     work = tmp_path / "w"
     shutil.copytree(project, work, ignore=shutil.ignore_patterns(".dvc", ".git"))
-    params = (work / "params.yaml").read_text().replace("corpus: data/sample/docs", "corpus: no/such/folder")
-    (work / "params.yaml").write_text(params)
+    write_params(work, data__corpus="no/such/folder")
     proc = sh(sys.executable, "-m", "pipeline.stages.ingest", cwd=work, check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: no/such/folder: no such file or directory"
@@ -218,10 +228,9 @@ def test_classify_path_never_imports_the_training_stack(project: Path) -> None:
 def test_stage_input_errors_are_one_line(project: Path, tmp_path: Path, setup: str, stage: str, expected: str) -> None:
     work = tmp_path / "w"
     shutil.copytree(project, work, ignore=shutil.ignore_patterns(".dvc", ".git"))
-    params = (work / "params.yaml").read_text()
     if setup == "empty-corpus":
         (work / "empty").mkdir()
-        params = params.replace("corpus: data/sample/docs", "corpus: empty")
+        write_params(work, data__corpus="empty")
     else:
         rows = {
             "unknown-theme": [
@@ -232,8 +241,7 @@ def test_stage_input_errors_are_one_line(project: Path, tmp_path: Path, setup: s
             "unknown-id": ['{"id": "nowhere#001", "labels": ["governance"]}'],
         }[setup]
         (work / "bad.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
-        params = params.replace("  labels: data/sample/labels.jsonl", "  labels: bad.jsonl", 1)
-    (work / "params.yaml").write_text(params)
+        write_params(work, data__labels="bad.jsonl")
     proc = sh(sys.executable, "-m", f"pipeline.stages.{stage}", cwd=work, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1 and expected in proc.stderr, proc.stderr
