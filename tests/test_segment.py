@@ -68,3 +68,15 @@ def test_sample_labels_match_ingested_paragraphs() -> None:
     labels = [json.loads(line) for line in (ROOT / "data/sample/labels.jsonl").open(encoding="utf-8")]
     assert len(labels) == len(paragraphs)
     assert all(paragraphs.get(r["id"]) == r["text"] for r in labels)
+
+
+def test_every_lexicon_term_is_a_token_and_no_stopword(backends) -> None:
+    """The lexicon is matched against tokens: a term that segments apart or is a stopword would
+    silently never fire."""
+    lexicon = json.loads((ROOT / "data/dict/theme_lexicon.json").read_text(encoding="utf-8"))
+    terms = {t for theme in lexicon["themes"].values() for kind in ("strong", "weak") for t in theme[kind]}
+    terms |= {t for cues in lexicon["negative"].values() for t in cues}
+    for seg in backends:
+        assert not terms & seg.stopwords
+        split = sorted(t for t in terms if t not in seg.cut(f"我们要推进{t}。") or seg.cut(t) != [t])
+        assert not split, f"{seg.backend}: {split[:10]}"
