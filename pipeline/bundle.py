@@ -150,6 +150,13 @@ def _load_npy(data: bytes, name: str, directory: Path) -> np.ndarray:
         raise BundleError(f"{directory / name}: not a plain numeric array; {_REBUILD}") from None
 
 
+def verify_bundle(directory: Path) -> dict:
+    """Check the manifest and every file's checksum without building the model; returns the manifest."""
+    manifest = read_manifest(directory)
+    _verified(directory, manifest)
+    return manifest
+
+
 def read_bundle(directory: Path, backend: str | None = None) -> tuple[ThemeModel, dict]:
     """Load and verify a bundle; returns the model and its manifest."""
     manifest = read_manifest(directory)

@@ -402,11 +402,10 @@ def info(
     fmt: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
 ) -> None:
     """Which model is loaded: bundle version, when and on which params it was trained, its metrics and checksums."""
-    from pipeline.bundle import BundleError, read_manifest
+    from pipeline.bundle import BundleError, verify_bundle
 
     try:
-        manifest = read_manifest(model_dir)
-        _load(model_dir)  # verifies every file's checksum
+        manifest = verify_bundle(model_dir)
     except BundleError as err:
         raise Failure(str(err)) from None
     trained = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime((model_dir / "manifest.json").stat().st_mtime))
