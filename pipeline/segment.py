@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,16 @@ DEFAULT_TERM_FREQ = 20000
 # acronym (APEC, G20, PM2.5); punctuation, whitespace and bare numbers carry no topic.
 _CONTENT = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]")
 _KEEP_CACHE_MAX = 1_000_000
+
+# jieba cuts a run of characters it found no dictionary word for with finalseg, which splits the
+# non-Chinese part with this pattern (jieba/finalseg `re_skip`): Latin/digit runs, a decimal part and
+# a per-cent sign stay whole, every other symbol (- . + # & _ %) is a token of its own.  jieba-rs keeps
+# such runs whole ("FSI-CISAC", "2011-2020", "U.S"), so rjieba's tokens are re-cut by jieba's rule.
+_JIEBA_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
+# A run jieba's block pattern (`re_han_default`) keeps together, without Chinese characters.
+_SYMBOL_RUN = re.compile(r"[a-zA-Z0-9+#&._%\-]{2,}")
+_HAN = re.compile(r"[\u4e00-\u9fd5]")
+_SYMBOL = re.compile(r"[+#&._%\-]")  # cheap pre-check: most paragraphs hold none of these
 
 
 def parse_terms(text: str) -> list[tuple[str, int]]:
@@ -73,6 +84,36 @@ def _rjieba_class() -> type:
         return rjieba.Jieba
 
 
+class _JiebaSkipRule:
+    """Wrap jieba-rs's cut so that non-dictionary symbol runs are split as jieba splits them.
+
+    Only texts holding a run that jieba's rule would split pay for the token loop; ordinary text
+    (numbers such as 5.2%, which jieba keeps whole too) goes straight through.
+    """
+
+    # Words of jieba's default dictionary that contain one of the symbols (jieba 0.42.1 dict.txt).
+    DICTIONARY_WORDS = frozenset({"AT&T", "c#", "C#", "c++", "C++"})
+
+    def __init__(self, cut: Callable[[str], list[str]], terms: list[tuple[str, int]]) -> None:
+        self._engine_cut = cut
+        self._words = self.DICTIONARY_WORDS | {t for t, _ in terms if _SYMBOL_RUN.search(t)}
+
+    def _splits(self, run: str) -> bool:
+        return run not in self._words and _JIEBA_SKIP.fullmatch(run) is None
+
+    def __call__(self, text: str) -> list[str]:
+        cut = self._engine_cut(text)
+        if _SYMBOL.search(text) is None or not any(self._splits(m.group()) for m in _SYMBOL_RUN.finditer(text)):
+            return cut
+        tokens: list[str] = []
+        for token in cut:
+            if len(token) > 1 and self._splits(token) and _SYMBOL_RUN.fullmatch(token) and not _HAN.search(token):
+                tokens.extend(part for part in _JIEBA_SKIP.split(token) if part)
+            else:
+                tokens.append(token)
+        return tokens
+
+
 @dataclass
 class Segmenter:
     """Cut text into jieba precise-mode tokens; `tokens()` also drops stopwords and non-words."""
@@ -89,7 +130,7 @@ class Segmenter:
             engine = _rjieba_class()()
             for term, freq in self.terms:
                 engine.add_word(term, freq, None)
-            self._cut = engine.cut
+            self._cut = _JiebaSkipRule(engine.cut, self.terms)
         else:
             import logging
 

@@ -80,3 +80,28 @@ def test_every_lexicon_term_is_a_token_and_no_stopword(backends) -> None:
         assert not terms & seg.stopwords
         split = sorted(t for t in terms if t not in seg.cut(f"我们要推进{t}。") or seg.cut(t) != [t])
         assert not split, f"{seg.backend}: {split[:10]}"
+
+
+SYMBOL_RUNS = (
+    "斯坦福大学XYZ-LAB中心与Asia-Pacific论坛在2011-2020年间合作。",
+    "见U.S.政策第2.2.3节，co-evolution研究，C++与AT&T，增长5.2%，PM2.5浓度下降。",
+    "Self-Defense、US-China和Anti-access area-denial，a_b#c+d，100%-200%。",
+)
+
+
+@pytest.mark.parametrize("text", SYMBOL_RUNS)
+def test_symbol_runs_are_cut_as_jieba_cuts_them(backends, text: str) -> None:
+    """jieba-rs keeps "XYZ-LAB" or "2011-2020" whole where jieba splits at the symbol."""
+    fast, reference = backends
+    assert fast.cut(text) == reference.cut(text)
+
+
+def test_symbol_words_of_jiebas_dictionary_are_known() -> None:
+    """Dictionary words with a symbol stay whole in jieba: the rule must know all of them."""
+    import jieba
+
+    from pipeline.segment import _SYMBOL, _JiebaSkipRule
+
+    lines = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8").splitlines()
+    words = {line.split()[0] for line in lines if line.strip()}
+    assert {w for w in words if _SYMBOL.search(w)} == _JiebaSkipRule.DICTIONARY_WORDS

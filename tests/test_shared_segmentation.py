@@ -22,6 +22,5 @@ def test_rjieba_equals_jieba_on_the_shared_corpus() -> None:
     terms, stop = ROOT / "data/dict/policy_terms.txt", ROOT / "data/dict/stopwords.txt"
     fast, reference = Segmenter.from_files(terms, stop, "rjieba"), Segmenter.from_files(terms, stop, "jieba")
     assert len(paragraphs) > 8000
-    same_cut = sum(fast.cut(p) == reference.cut(p) for p in paragraphs)
-    assert same_cut / len(paragraphs) >= 0.999
-    assert all(fast.tokens(p) == reference.tokens(p) for p in paragraphs)
+    differ = [p[:60] for p in paragraphs if fast.cut(p) != reference.cut(p)]
+    assert differ == []
