@@ -406,17 +406,22 @@ class FeatureSpace:
             self._bigrams = None
         return self
 
-    def feature_names(self) -> list[str]:
-        names = []
+    def feature_blocks(self) -> list[tuple[str, list[str]]]:
+        """(block name, feature names) per block of `transform`, in column order: what evidence
+        (`pipeline.evidence`) names a column by.  A new block must be listed here too."""
+        blocks: list[tuple[str, list[str]]] = []
         if self.config.word_tfidf:
-            names += [f"word:{t}" for t in self.word_vocabulary]
+            blocks.append(("word", [f"word:{t}" for t in self.word_vocabulary]))
         if self.config.char_ngram:
-            names += [f"char:{t}" for t in self.char_vocabulary]
+            blocks.append(("char", [f"char:{t}" for t in self.char_vocabulary]))
         if self.config.topics and self.topic_model is not None:
-            names += [f"topic:{k}" for k in range(self.topic_model.num_topics)]
+            blocks.append(("topic", [f"topic:{k}" for k in range(self.topic_model.num_topics)]))
         if self.config.lexicon:
-            names += LEXICON_FEATURES
-        return names
+            blocks.append(("lexicon", list(LEXICON_FEATURES)))
+        return blocks
+
+    def feature_names(self) -> list[str]:
+        return [name for _, names in self.feature_blocks() for name in names]
 
     def transform(self, texts: Sequence[str]) -> FeatureBlocks:
         return self.transform_analysed(self.analyse(texts))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.documents import language
-from pipeline.features import Analysed, FeatureSpace
+from pipeline.features import Analysed, FeatureBlocks, FeatureSpace
 from pipeline.themes import THEMES
 
 
@@ -36,17 +36,25 @@ class ThemeModel:
         return self._scores(self.features.analyse(texts))[0]
 
     def _scores(self, analysed: Sequence[Analysed]) -> tuple[np.ndarray, np.ndarray | None]:
+        proba, topics, _ = self._scored_rows(analysed)
+        return proba, topics
+
+    def _scored_rows(self, analysed: Sequence[Analysed]) -> tuple[np.ndarray, np.ndarray | None, FeatureBlocks]:
         rows, topics = self.features.transform_with_topics(analysed)
         logits = rows.dot(self.coef) + self.intercept
-        return 1.0 / (1.0 + np.exp(-logits)), topics
+        return 1.0 / (1.0 + np.exp(-logits)), topics, rows
 
     def classify(self, texts: Sequence[str]) -> list[Prediction]:
         """Labels, per-theme scores and the dominant topic for each paragraph.
 
         Paragraphs that are not Chinese (e.g. an English abstract) get no theme and zero scores.
         """
+        return self.classify_with_rows(texts)[0]
+
+    def classify_with_rows(self, texts: Sequence[str]) -> tuple[list[Prediction], FeatureBlocks, list[Analysed]]:
+        """`classify`, plus the feature rows and analysed texts it used (for `pipeline.evidence`)."""
         analysed = self.features.analyse(texts)
-        proba, topics = self._scores(analysed)
+        proba, topics, rows = self._scored_rows(analysed)
         out = []
         for i, text in enumerate(texts):
             lang = language(text)
@@ -57,4 +65,4 @@ class ThemeModel:
             scores = {t: round(float(proba[i, j]), 4) for j, t in enumerate(THEMES)}
             topic = int(np.argmax(topics[i])) if topics is not None and analysed[i].tokens else None
             out.append(Prediction(labels, scores, topic, lang))
-        return out
+        return out, rows, analysed

@@ -12,51 +12,15 @@ import numpy as np
 import pytest
 
 from pipeline.bundle import FORMAT_VERSION, BundleError, _json, read_bundle, read_manifest, write_bundle
-from pipeline.features import FeatureConfig, FeatureSpace, analyse
-from pipeline.lexicon import ThemeLexicon
 from pipeline.model import ThemeModel
-from pipeline.segment import Segmenter
-from pipeline.stages.topics import fit_topics, to_topic_model, top_words
-from pipeline.stages.train import fit_classifier
 
 ROOT = Path(__file__).resolve().parents[1]
 DICT = ROOT / "data/dict"
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[ThemeModel, Path, list[str]]:
-    rows = [json.loads(line) for line in (ROOT / "data/sample/labels.jsonl").open(encoding="utf-8")]
-    texts = [r["text"] for r in rows]
-    y = np.array([[t in r["labels"] for t in ("diplomacy", "governance", "belt_and_road")] for r in rows], dtype=int)
-    segmenter = Segmenter.from_files(DICT / "policy_terms.txt", DICT / "stopwords.txt")
-    docs = [a.tokens for a in analyse(segmenter, texts)]
-    params = {
-        "num_topics": 5,
-        "passes": 3,
-        "iterations": 50,
-        "random_state": 1,
-        "no_below": 2,
-        "no_above": 0.5,
-        "keep_n": 5000,
-    }
-    lda, dictionary = fit_topics(docs, params)
-    lexicon = ThemeLexicon.read(DICT / "theme_lexicon.json")
-    space = FeatureSpace(segmenter, lexicon, FeatureConfig(), topic_model=to_topic_model(lda, dictionary, {}))
-    space.fit(texts)
-    coef, intercept = fit_classifier(space.transform(texts).to_scipy(), y, np.ones(len(texts)), {"C": 2.0})
-    model = ThemeModel(space, coef, intercept, np.full(3, 0.5))
-    directory = tmp_path_factory.mktemp("bundle")
-    write_bundle(
-        directory,
-        model,
-        terms_file=DICT / "policy_terms.txt",
-        stopwords_file=DICT / "stopwords.txt",
-        lexicon_file=DICT / "theme_lexicon.json",
-        topic_words=[[w for w, _ in ws] for ws in top_words(lda, 5)],
-        params={"topics": params},
-        metrics={"cv": {}},
-    )
-    return model, directory, texts
+def trained(sample_bundle: tuple[ThemeModel, Path, list[str]]) -> tuple[ThemeModel, Path, list[str]]:
+    return sample_bundle
 
 
 def copy(directory: Path, tmp_path: Path) -> Path:
