@@ -1,0 +1,71 @@
+"""policy-themes: classify, segment and inspect from the command line.
+
+One typer `app`; each command group lives in its own module of this package and registers itself.
+
+Adding a command group (e.g. `trends`):
+1. write `pipeline/cli/trends.py` with a function `register(app: typer.Typer) -> None` that calls
+   `app.command()(your_command)` for each command it adds;
+2. take the shared options from `pipeline.cli.options` (`@reads_inputs` gives a command the input
+   argument and every reader option as one `ReadOptions`; `format_option(...)` makes a `--format`
+   with its choices; `ModelDir`, `Output`); raise `pipeline.cli.failure.Failure` for a one-line
+   error with exit code 2; write files through `pipeline.cli.output.open_output` (atomic);
+3. add the module's name to `COMMAND_MODULES` below (the order is the order of `--help`).
+Every command module is imported at start-up, so it must import nothing heavy at module level
+(gensim, scikit-learn, pandas, dask, the bundle…): import those inside the command function. The
+import-boundary test (B1 of DESIGN.md) and the cold-start benchmark check this.
+
+Exit codes: 0 all inputs read and classified; 1 some inputs could not be read (reported on stderr,
+the rest were processed); 2 nothing could be done (bad usage, no model, no readable input).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+import typer
+
+from pipeline.cli.failure import EXIT_FAILED, Failure
+from pipeline.documents import InputError
+
+COMMAND_MODULES = ("classify", "inspect")
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Label paragraphs of Chinese policy documents with the themes diplomacy, governance and belt_and_road.",
+)
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"pipeline.cli.{_name}").register(app)
+
+
+def main() -> None:
+    """Console entry point: user errors become one line on stderr, never a traceback.
+
+    Typer runs in non-standalone mode so that usage errors (unknown option, a `--format` outside its
+    choices…) come back here and are printed as one `error:` line with exit code 2, like every other
+    user error, instead of click's multi-line usage block.
+    """
+    try:
+        code = app(standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as err:
+        err.show()
+        code = 0
+    except click.UsageError as err:
+        where = f"{err.ctx.command_path}: " if err.ctx is not None else ""
+        print(f"error: {where}{err.format_message()}", file=sys.stderr)
+        code = EXIT_FAILED
+    except click.Abort:
+        code = 130
+    except (Failure, InputError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        code = EXIT_FAILED
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+__all__ = ["app", "main"]
