@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.documents import InputError, iter_records
-from pipeline.themes import THEMES, check_labels
+from pipeline.themes import ThemeSet
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,13 @@ def annotation_files(path: Path) -> list[Path]:
 
 
 def read_annotations(
-    path: Path, groups: Mapping[str, str] | None = None, corpus_text: Mapping[str, str] | None = None
+    path: Path,
+    themes: ThemeSet,
+    groups: Mapping[str, str] | None = None,
+    corpus_text: Mapping[str, str] | None = None,
 ) -> list[Annotation]:
-    """Read and validate annotations; the group is the record's `genre`, else `groups[file stem]`."""
+    """Read and validate annotations against the theme set (a theme outside it: error with
+    file:line); the group is the record's `genre`, else `groups[file stem]`."""
     groups = groups or {}
     out: list[Annotation] = []
     for file in annotation_files(path):
@@ -55,7 +59,7 @@ def read_annotations(
                 raise InputError(f"{where}: duplicate id {ident!r}")
             seen.add(ident)
             try:
-                labels = check_labels(rec.get("labels"), where)
+                labels = themes.check_labels(rec.get("labels"), where)
             except ValueError as err:
                 raise InputError(str(err)) from None
             text = rec.get("text")
@@ -69,9 +73,9 @@ def read_annotations(
     return out
 
 
-def label_matrix(annotations: Sequence[Annotation]) -> np.ndarray:
-    """Binary (n, len(THEMES)) indicator matrix."""
-    return np.array([[t in a.labels for t in THEMES] for a in annotations], dtype=np.int64).reshape(-1, len(THEMES))
+def label_matrix(annotations: Sequence[Annotation], themes: Sequence[str]) -> np.ndarray:
+    """Binary (n, len(themes)) indicator matrix."""
+    return np.array([[t in a.labels for t in themes] for a in annotations], dtype=np.int64).reshape(-1, len(themes))
 
 
 def split_by_document(

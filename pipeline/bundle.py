@@ -15,13 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.features import FeatureConfig, FeatureSpace, TopicModel
-from pipeline.lexicon import ThemeLexicon
 from pipeline.model import ThemeModel
 from pipeline.segment import Segmenter, parse_terms, parse_wordlist
-from pipeline.themes import THEMES
+from pipeline.themes import ThemeSet, ThemeSetError
 
 FORMAT = "policy-themes-bundle"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the theme set (themes.json) travels in the bundle
 MANIFEST = "manifest.json"
 _REBUILD = "rebuild it with `dvc repro` (or pass --model-dir)"
 
@@ -54,7 +53,7 @@ def write_bundle(
     *,
     terms_file: Path,
     stopwords_file: Path,
-    lexicon_file: Path,
+    themes_file: Path,
     topic_words: list[list[str]] | None,
     params: dict,
     metrics: dict,
@@ -64,7 +63,7 @@ def write_bundle(
     files: dict[str, bytes] = {
         "policy_terms.txt": terms_file.read_bytes(),
         "stopwords.txt": stopwords_file.read_bytes(),
-        "theme_lexicon.json": lexicon_file.read_bytes(),
+        "themes.json": themes_file.read_bytes(),
         "word_vocabulary.json": _json(_vocab_list(fs.word_vocabulary)),
         "word_idf.npy": _npy(fs.word_idf),
         "char_vocabulary.json": _json(_vocab_list(fs.char_vocabulary)),
@@ -82,7 +81,7 @@ def write_bundle(
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "themes": list(THEMES),
+        "themes": list(model.themes),
         "features": fs.config.__dict__,
         "segmenter_backend": fs.segmenter.backend,
         "topic_inference": None if tm is None else {"iterations": tm.iterations, "tolerance": tm.tolerance},
@@ -122,9 +121,27 @@ def read_manifest(directory: Path) -> dict:
     if claimed != _sha256(_json(manifest)):
         raise BundleError(f"{path}: checksum mismatch (edited or corrupted); {_REBUILD}")
     manifest["checksum"] = claimed
-    if manifest.get("themes") != list(THEMES):
-        raise BundleError(f"{path}: trained for themes {manifest.get('themes')}, expected {list(THEMES)}; {_REBUILD}")
+    themes = manifest.get("themes")
+    if not isinstance(themes, list) or not themes or not all(isinstance(t, str) for t in themes):
+        raise BundleError(f"{path}: no theme list in the manifest; {_REBUILD}")
     return manifest
+
+
+def _theme_set(data: bytes, manifest: dict, directory: Path) -> ThemeSet:
+    """The bundle's theme set, which must name the manifest's themes in the same order."""
+    try:
+        themes = ThemeSet.from_json(json.loads(data), str(directory / "themes.json"))
+    except (ThemeSetError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise BundleError(f"{err}; {_REBUILD}") from None
+    if list(themes.names) != manifest["themes"]:
+        raise BundleError(f"{directory}: themes.json does not match the manifest's themes; {_REBUILD}")
+    return themes
+
+
+def theme_set(directory: Path) -> ThemeSet:
+    """The theme set a bundle was trained with (names, definitions, lexicon), verified."""
+    manifest = read_manifest(directory)
+    return _theme_set(_verified(directory, manifest, ["themes.json"])["themes.json"], manifest, directory)
 
 
 def _verified(directory: Path, manifest: dict, names: list[str] | None = None) -> dict[str, bytes]:
@@ -173,7 +190,7 @@ def read_bundle(directory: Path, backend: str | None = None) -> tuple[ThemeModel
         parse_wordlist(data["stopwords.txt"].decode("utf-8")),
         backend or manifest.get("segmenter_backend", "rjieba"),
     )
-    lexicon = ThemeLexicon.from_json(json.loads(data["theme_lexicon.json"]))
+    lexicon = _theme_set(data["themes.json"], manifest, directory).lexicon
     topic_model = None
     if "topic_exp_elog_beta.npy" in data:
         inference = manifest.get("topic_inference") or {}

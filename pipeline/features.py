@@ -27,7 +27,6 @@ if TYPE_CHECKING:  # scipy is for training only; inference never imports it
 
 from pipeline.lexicon import ThemeLexicon
 from pipeline.segment import Segmenter
-from pipeline.themes import THEMES
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
@@ -371,7 +370,11 @@ def analyse(segmenter: Segmenter, texts: Sequence[str]) -> list[Analysed]:
 
 
 _PER_THEME = ("strong", "weak", "negative", "strong_share")
-LEXICON_FEATURES = [f"{t}:{name}" for t in THEMES for name in _PER_THEME] + ["length:log_chars", "length:short"]
+
+
+def lexicon_feature_names(themes: Sequence[str]) -> list[str]:
+    """Names of the lexicon block's columns: four per theme of the set, then two length columns."""
+    return [f"{t}:{name}" for t in themes for name in _PER_THEME] + ["length:log_chars", "length:short"]
 
 
 @dataclass
@@ -417,7 +420,7 @@ class FeatureSpace:
         if self.config.topics and self.topic_model is not None:
             blocks.append(("topic", [f"topic:{k}" for k in range(self.topic_model.num_topics)]))
         if self.config.lexicon:
-            blocks.append(("lexicon", list(LEXICON_FEATURES)))
+            blocks.append(("lexicon", lexicon_feature_names(self.lexicon.themes)))
         return blocks
 
     def feature_names(self) -> list[str]:
@@ -462,12 +465,13 @@ class FeatureSpace:
     def lexicon_features(self, analysed: Sequence[Analysed]) -> np.ndarray:
         """Theme-term counts (log-scaled) and the share of tokens that are strong theme terms."""
         n = len(analysed)
-        counts = np.array([self.lexicon.counts(a.tokens) for a in analysed]).reshape(n, len(THEMES), 3)
+        k = len(self.lexicon.themes)
+        counts = np.array([self.lexicon.counts(a.tokens) for a in analysed]).reshape(n, k, 3)
         n_tokens = np.array([max(len(a.tokens), 1) for a in analysed], dtype=float)
         n_chars = np.array([len(a.text) for a in analysed], dtype=float)
         share = counts[:, :, :1] / n_tokens[:, None, None]
-        rows = np.zeros((n, len(LEXICON_FEATURES)))
-        rows[:, : len(THEMES) * 4] = np.concatenate([np.log1p(counts), share], axis=2).reshape(n, -1)
+        rows = np.zeros((n, k * len(_PER_THEME) + 2))
+        rows[:, : k * 4] = np.concatenate([np.log1p(counts), share], axis=2).reshape(n, -1)
         rows[:, -2] = np.log1p(n_chars) / 7.0
         rows[:, -1] = n_chars <= 30
         return rows

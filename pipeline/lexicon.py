@@ -13,26 +13,31 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.themes import THEMES
-
 MIN_STRONG = 1
 MIN_WEAK = 2
 
 
 @dataclass(frozen=True)
 class ThemeLexicon:
+    """Terms per theme, in the theme set's order (`themes`); see pipeline/themes.py for the file."""
+
+    themes: tuple[str, ...]
     strong: dict[str, frozenset[str]]
     weak: dict[str, frozenset[str]]
     negative: dict[str, frozenset[str]]
+    min_weak: dict[str, int]  # distinct weak terms that label on their own; 0 = never
 
     @classmethod
     def from_json(cls, data: dict) -> ThemeLexicon:
         themes = data.get("themes", {})
         neg = data.get("negative", {})
+        names = tuple(themes)
         return cls(
-            strong={t: frozenset(themes.get(t, {}).get("strong", [])) for t in THEMES},
-            weak={t: frozenset(themes.get(t, {}).get("weak", [])) for t in THEMES},
-            negative={t: frozenset(neg.get(t, [])) for t in THEMES},
+            themes=names,
+            strong={t: frozenset(themes[t].get("strong", [])) for t in names},
+            weak={t: frozenset(themes[t].get("weak", [])) for t in names},
+            negative={t: frozenset(neg.get(t, [])) for t in names},
+            min_weak={t: int(themes[t].get("min_weak", MIN_WEAK)) for t in names},
         )
 
     @classmethod
@@ -42,15 +47,15 @@ class ThemeLexicon:
     def __post_init__(self) -> None:
         # one dict lookup per token: term -> [(theme index, kind)], kind 0 strong, 1 weak, 2 negative
         index: dict[str, list[tuple[int, int]]] = {}
-        for i, t in enumerate(THEMES):
+        for i, t in enumerate(self.themes):
             for kind, terms in enumerate((self.strong[t], self.weak[t] - self.strong[t], self.negative[t])):
                 for term in terms:
                     index.setdefault(term, []).append((i, kind))
         object.__setattr__(self, "_index", index)
 
     def counts(self, tokens: Sequence[str]) -> np.ndarray:
-        """Per theme: (strong, weak, negative) term occurrences; shape (len(THEMES), 3)."""
-        out = np.zeros((len(THEMES), 3))
+        """Per theme: (strong, weak, negative) term occurrences; shape (len(themes), 3)."""
+        out = np.zeros((len(self.themes), 3))
         index = self._index  # type: ignore[attr-defined]
         for tok in tokens:
             hits = index.get(tok)
@@ -61,15 +66,15 @@ class ThemeLexicon:
 
     def predict(self, tokens: Sequence[str]) -> tuple[str, ...]:
         """The keyword baseline's labels for one paragraph: a theme with >= MIN_STRONG strong-term
-        occurrences or >= MIN_WEAK distinct weak terms (belt_and_road: strong only), unless its
+        occurrences or >= min_weak distinct weak terms (min_weak 0: strong only), unless its
         negative cues outnumber its strong and weak hits together."""
         c = self.counts(tokens)
         distinct = set(tokens)
         labels = []
-        for i, t in enumerate(THEMES):
+        for i, t in enumerate(self.themes):
             strong, weak, neg = c[i]
             n_weak = len(distinct & (self.weak[t] - self.strong[t]))
-            hit = strong >= MIN_STRONG or (t != "belt_and_road" and n_weak >= MIN_WEAK)
+            hit = strong >= MIN_STRONG or (self.min_weak[t] > 0 and n_weak >= self.min_weak[t])
             if hit and not neg > strong + weak:
                 labels.append(t)
         return tuple(labels)

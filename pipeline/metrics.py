@@ -6,8 +6,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pipeline.themes import THEMES
-
 MIN_GROUP_POSITIVES = 5
 
 
@@ -18,19 +16,19 @@ def _prf(tp: int, fp: int, fn: int) -> dict:
     return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": int(tp + fn)}
 
 
-def theme_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
+def theme_scores(y_true: np.ndarray, y_pred: np.ndarray, themes: Sequence[str]) -> dict:
     """Per theme P/R/F1 and support, micro-F1 over all decisions, macro-F1 over themes.
 
     A theme with no positives in y_true and none predicted scores F1 = 1 (nothing to find, nothing
     claimed) so that small evaluation groups are not punished for a theme they lack; it is still
-    listed with support 0 so a reader can discount it.
+    listed with support 0 so a reader can discount it.  `themes` names the columns (the theme set).
     """
     y_true = np.asarray(y_true, dtype=bool)
     y_pred = np.asarray(y_pred, dtype=bool)
     out: dict = {"n": int(y_true.shape[0])}
     f1s = []
     tp_all = fp_all = fn_all = 0
-    for j, theme in enumerate(THEMES):
+    for j, theme in enumerate(themes):
         tp = int((y_true[:, j] & y_pred[:, j]).sum())
         fp = int((~y_true[:, j] & y_pred[:, j]).sum())
         fn = int((y_true[:, j] & ~y_pred[:, j]).sum())

@@ -13,7 +13,6 @@ import numpy as np
 
 from pipeline.documents import language
 from pipeline.features import Analysed, FeatureBlocks, FeatureSpace
-from pipeline.themes import THEMES
 
 
 @dataclass
@@ -31,8 +30,13 @@ class ThemeModel:
     intercept: np.ndarray  # (n_themes,)
     thresholds: np.ndarray  # (n_themes,)
 
+    @property
+    def themes(self) -> tuple[str, ...]:
+        """The theme names the model was trained for, in column order (the bundle's theme set)."""
+        return self.features.lexicon.themes
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """P(theme | paragraph) per theme, shape (n, len(THEMES))."""
+        """P(theme | paragraph) per theme, shape (n, len(themes))."""
         return self._scores(self.features.analyse(texts))[0]
 
     def _scores(self, analysed: Sequence[Analysed]) -> tuple[np.ndarray, np.ndarray | None]:
@@ -56,13 +60,14 @@ class ThemeModel:
         analysed = self.features.analyse(texts)
         proba, topics, rows = self._scored_rows(analysed)
         out = []
+        themes = self.themes
         for i, text in enumerate(texts):
             lang = language(text)
             if lang != "zh":
-                out.append(Prediction((), dict.fromkeys(THEMES, 0.0), None, lang))
+                out.append(Prediction((), dict.fromkeys(themes, 0.0), None, lang))
                 continue
-            labels = tuple(t for j, t in enumerate(THEMES) if proba[i, j] >= self.thresholds[j])
-            scores = {t: round(float(proba[i, j]), 4) for j, t in enumerate(THEMES)}
+            labels = tuple(t for j, t in enumerate(themes) if proba[i, j] >= self.thresholds[j])
+            scores = {t: round(float(proba[i, j]), 4) for j, t in enumerate(themes)}
             topic = int(np.argmax(topics[i])) if topics is not None and analysed[i].tokens else None
             out.append(Prediction(labels, scores, topic, lang))
         return out, rows, analysed

@@ -86,7 +86,7 @@ def sample_bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple:
         "keep_n": 5000,
     }
     lda, dictionary = fit_topics(docs, params)
-    lexicon = ThemeLexicon.read(dict_dir / "theme_lexicon.json")
+    lexicon = ThemeLexicon.read(dict_dir / "themes.json")
     space = FeatureSpace(segmenter, lexicon, FeatureConfig(), topic_model=to_topic_model(lda, dictionary, {}))
     space.fit(texts)
     coef, intercept = fit_classifier(space.transform(texts).to_scipy(), y, np.ones(len(texts)), {"C": 2.0})
@@ -97,7 +97,7 @@ def sample_bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple:
         model,
         terms_file=dict_dir / "policy_terms.txt",
         stopwords_file=dict_dir / "stopwords.txt",
-        lexicon_file=dict_dir / "theme_lexicon.json",
+        themes_file=dict_dir / "themes.json",
         topic_words=[[w for w, _ in ws] for ws in top_words(lda, 5)],
         params={"topics": params},
         metrics={"cv": {}},

@@ -10,8 +10,10 @@ import pytest
 from pipeline.annotations import label_matrix, read_annotations, split_by_document
 from pipeline.documents import InputError
 from pipeline.metrics import best_threshold, theme_scores
+from pipeline.themes import ThemeSet
 
 ROOT = Path(__file__).resolve().parents[1]
+THEMES = ThemeSet.read(ROOT / "data/dict/themes.json")
 
 
 def write(path: Path, rows: list) -> Path:
@@ -22,8 +24,8 @@ def write(path: Path, rows: list) -> Path:
 
 
 def test_sample_labels_cover_every_theme_and_genre() -> None:
-    rows = read_annotations(ROOT / "data/sample/labels.jsonl")
-    y = label_matrix(rows)
+    rows = read_annotations(ROOT / "data/sample/labels.jsonl", THEMES)
+    y = label_matrix(rows, THEMES.names)
     assert y.sum(axis=0).min() >= 60 and (y.sum(axis=1) == 0).sum() >= 150
     assert len({a.doc for a in rows}) >= 6 and len({a.group for a in rows}) >= 5
 
@@ -34,20 +36,20 @@ def test_unknown_theme_names_file_and_line(tmp_path: Path) -> None:
         [{"id": "a#0", "text": "x", "labels": []}, {"id": "a#1", "text": "y", "labels": ["economy"]}],
     )
     with pytest.raises(InputError, match=r"l\.jsonl:2: unknown theme 'economy'"):
-        read_annotations(path)
+        read_annotations(path, THEMES)
 
 
 def test_malformed_line_names_file_and_line(tmp_path: Path) -> None:
     path = write(tmp_path / "l.jsonl", [{"id": "a#0", "text": "x", "labels": []}, "{not json"])
     with pytest.raises(InputError, match=r"l\.jsonl:2: malformed JSON"):
-        read_annotations(path)
+        read_annotations(path, THEMES)
 
 
 def test_unknown_id_without_text(tmp_path: Path) -> None:
     path = write(tmp_path / "l.jsonl", [{"id": "doc#007", "labels": ["governance"]}])
     with pytest.raises(InputError, match=r"unknown id 'doc#007'"):
-        read_annotations(path, corpus_text={"doc#000": "text"})
-    resolved = read_annotations(path, corpus_text={"doc#007": "城市治理"})
+        read_annotations(path, THEMES, corpus_text={"doc#000": "text"})
+    resolved = read_annotations(path, THEMES, corpus_text={"doc#007": "城市治理"})
     assert resolved[0].text == "城市治理" and resolved[0].labels == ("governance",)
 
 
@@ -56,7 +58,7 @@ def test_split_is_by_document_and_eval_only_files(tmp_path: Path) -> None:
     folder.mkdir()
     write(folder / "main.jsonl", [{"id": f"d{i}#{j}", "text": "t", "labels": []} for i in range(3) for j in range(2)])
     write(folder / "other.jsonl", [{"id": "s#0", "text": "t", "labels": ["diplomacy"]}])
-    rows = read_annotations(folder, groups={"main": "national_report"})
+    rows = read_annotations(folder, THEMES, groups={"main": "national_report"})
     train, test = split_by_document(rows, ["d1"], ["other"])
     assert {a.doc for a in train} == {"d0", "d2"}
     assert {a.id for a in test} == {"d1#0", "d1#1", "s#0"}
@@ -67,7 +69,7 @@ def test_theme_scores_and_threshold() -> None:
     import numpy as np
 
     y = np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 0]])
-    s = theme_scores(y, y)
+    s = theme_scores(y, y, THEMES.names)
     assert s["macro_f1"] == 1.0 and s["diplomacy"]["support"] == 2
     proba = np.array([0.9, 0.2, 0.7, 0.1])
     assert 0.2 < best_threshold(y[:, 0], proba) <= 0.7

@@ -45,7 +45,7 @@ def test_writing_twice_gives_the_same_bytes(trained, tmp_path: Path) -> None:
         model,
         terms_file=DICT / "policy_terms.txt",
         stopwords_file=DICT / "stopwords.txt",
-        lexicon_file=DICT / "theme_lexicon.json",
+        themes_file=DICT / "themes.json",
         topic_words=json.loads((directory / "topic_words.json").read_text()),
         params=read_manifest(directory)["params"],
         metrics={"cv": {}},

@@ -90,7 +90,7 @@ def test_tfidf_rows_are_unit_length_and_match_vocabulary() -> None:
 
 def test_feature_rows_dot_equals_scipy(segmenter: Segmenter, sample_texts: list[str], lda) -> None:
     model, dictionary, _ = lda
-    lexicon = ThemeLexicon.read(ROOT / "data/dict/theme_lexicon.json")
+    lexicon = ThemeLexicon.read(ROOT / "data/dict/themes.json")
     space = FeatureSpace(segmenter, lexicon, FeatureConfig(), topic_model=to_topic_model(model, dictionary, {}))
     space.fit(sample_texts)
     rows = space.transform(sample_texts[:50])

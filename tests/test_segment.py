@@ -73,7 +73,7 @@ def test_sample_labels_match_ingested_paragraphs() -> None:
 def test_every_lexicon_term_is_a_token_and_no_stopword(backends) -> None:
     """The lexicon is matched against tokens: a term that segments apart or is a stopword would
     silently never fire."""
-    lexicon = json.loads((ROOT / "data/dict/theme_lexicon.json").read_text(encoding="utf-8"))
+    lexicon = json.loads((ROOT / "data/dict/themes.json").read_text(encoding="utf-8"))
     terms = {t for theme in lexicon["themes"].values() for kind in ("strong", "weak") for t in theme[kind]}
     terms |= {t for cues in lexicon["negative"].values() for t in cues}
     for seg in backends:

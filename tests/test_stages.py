@@ -56,7 +56,7 @@ def test_lda_is_deterministic_for_a_seed(segmenter: Segmenter, labelled: list[di
 
 def test_seeded_eta_pulls_topic_i_towards_theme_i(segmenter: Segmenter, labelled: list[dict]) -> None:
     docs = [a.tokens for a in analyse(segmenter, [r["text"] for r in labelled])]
-    lexicon = ThemeLexicon.read(DICT / "theme_lexicon.json")
+    lexicon = ThemeLexicon.read(DICT / "themes.json")
     lda, dictionary = fit_topics(docs, {**PARAMS, "seed_from_lexicon": True, "seed_weight": 2.0}, lexicon)
     eta = seeded_eta(dictionary, lexicon, 4, 0.25, 2.0)
     term = dictionary.token2id["一带一路"]
@@ -65,7 +65,7 @@ def test_seeded_eta_pulls_topic_i_towards_theme_i(segmenter: Segmenter, labelled
 
 
 def test_weak_labels_follow_the_lexicon_rule(segmenter: Segmenter, labelled: list[dict]) -> None:
-    lexicon = ThemeLexicon.read(DICT / "theme_lexicon.json")
+    lexicon = ThemeLexicon.read(DICT / "themes.json")
     paragraphs = [{"text": r["text"]} for r in labelled]
     texts, y = weak_labels(segmenter, lexicon, paragraphs, exclude=set(), limit=50)
     assert 0 < len(texts) <= 50 and y.shape == (len(texts), 3)
@@ -92,6 +92,6 @@ def test_grouped_cross_validation_never_scores_a_document_it_trained_on(labelled
 def test_topic_theme_auc_and_label_strings() -> None:
     topics = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.2, 0.8]])
     y = np.array([[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0]])
-    auc = topic_theme_auc(topics, y)
+    auc = topic_theme_auc(topics, y, ("diplomacy", "governance", "belt_and_road"))
     assert auc["diplomacy"]["seeded_topic_auc"] == 1.0 and auc["governance"]["best_topic"] == 1
     assert label_string(()) == "none" and label_string(("diplomacy", "governance")) == "diplomacy+governance"

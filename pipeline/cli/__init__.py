@@ -35,7 +35,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    help="Label paragraphs of Chinese policy documents with the themes diplomacy, governance and belt_and_road.",
+    help="Label paragraphs of Chinese policy documents with policy themes (the bundle's theme set).",
 )
 
 for _name in COMMAND_MODULES:

@@ -154,7 +154,7 @@ def run(
     failures: list[InputFailure] = []
     batches = _batches(iter_units(inputs, reader, stdin=sys.stdin), batch_size, failures)
     out = open_output(output)
-    writer = Writer(out, fmt, ["tokens"] if command == "segment" else [])
+    writer = Writer(out, fmt, ["tokens"] if command == "segment" else [], model.themes)
     progress = Progress()
     written = 0
     try:

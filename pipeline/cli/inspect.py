@@ -10,12 +10,12 @@ import io
 import json
 import sys
 import time
+from collections.abc import Sequence
 
 import typer
 
 from pipeline.cli.failure import Failure
 from pipeline.cli.options import DEFAULT_MODEL_DIR, ModelDir, format_option
-from pipeline.themes import THEMES
 
 TopicsFormat = format_option(("table", "json"), "table")
 InfoFormat = format_option(("text", "json"), "text")
@@ -91,11 +91,13 @@ def info(
     ]
     buf.write(f"features      {', '.join(blocks)}\n")
     buf.write(f"classifier    logistic regression C={p['train']['C']} class_weight={p['train']['class_weight']}\n")
-    _write_scores(buf, "cross-valid.", report["cross_validation"])
+    themes = manifest["themes"]
+    buf.write(f"themes        {', '.join(themes)}\n")
+    _write_scores(buf, "cross-valid.", report["cross_validation"], themes)
     if report["evaluation"]:
         ev = report["evaluation"]
-        _write_scores(buf, "held-out", ev.get("model", {}))
-        _write_scores(buf, "baseline", ev.get("baseline", {}))
+        _write_scores(buf, "held-out", ev.get("model", {}), themes)
+        _write_scores(buf, "baseline", ev.get("baseline", {}), themes)
         for g, r in ev.get("groups", {}).items():
             buf.write(
                 f"  {g:<22} macro-F1 {r['model']['macro_f1']:.3f} (baseline {r['baseline']['macro_f1']:.3f},"
@@ -107,10 +109,10 @@ def info(
     sys.stdout.write(buf.getvalue())
 
 
-def _write_scores(buf: io.StringIO, title: str, scores: dict) -> None:
+def _write_scores(buf: io.StringIO, title: str, scores: dict, themes: Sequence[str]) -> None:
     if not scores:
         return
-    per = "  ".join(f"{t} {scores[t]['f1']:.3f}" for t in THEMES if t in scores)
+    per = "  ".join(f"{t} {scores[t]['f1']:.3f}" for t in themes if t in scores)
     buf.write(
         f"{title:<13} macro-F1 {scores.get('macro_f1', 0):.3f}  micro-F1 {scores.get('micro_f1', 0):.3f}  {per}\n"
     )

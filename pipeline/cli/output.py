@@ -5,19 +5,20 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from pipeline.cli.failure import Failure
 from pipeline.cli.options import ROW_FORMATS
-from pipeline.themes import THEMES
 
 
 class Writer:
     """Streams result rows in one of ROW_FORMATS; rows are dicts with id, labels, scores, …"""
 
-    def __init__(self, out: TextIO, fmt: str, extra: list[str]) -> None:
+    def __init__(self, out: TextIO, fmt: str, extra: list[str], themes: Sequence[str] = ()) -> None:
         self.out, self.fmt, self.extra = out, fmt, extra
+        self.themes = tuple(themes)  # the bundle's theme set: one score column per theme
         self.first = True
         self.csv: csv.writer | None = None
 
@@ -46,7 +47,7 @@ class Writer:
     def _csv_header(self) -> list[str]:
         if "tokens" in self.extra:
             return ["id", "tokens", "text"]
-        return ["id", "labels", *[f"score_{t}" for t in THEMES], "topic", "lang", "text"]
+        return ["id", "labels", *[f"score_{t}" for t in self.themes], "topic", "lang", "text"]
 
     def _csv_row(self, row: dict) -> list:
         if "tokens" in self.extra:
@@ -54,7 +55,7 @@ class Writer:
         return [
             row["id"],
             ";".join(row["labels"]),
-            *[row["scores"][t] for t in THEMES],
+            *[row["scores"][t] for t in self.themes],
             row["topic"],
             row["lang"],
             row.get("text", ""),
@@ -63,8 +64,7 @@ class Writer:
     def _table_header(self) -> str:
         if "tokens" in self.extra:
             return f"{'id':<28} tokens\n"
-        short = {"diplomacy": "dipl", "governance": "gov", "belt_and_road": "bri"}
-        scores = " ".join(f"{short[t]:>5}" for t in THEMES)
+        scores = " ".join(f"{t[:4]:>5}" for t in self.themes)
         return f"{'id':<28} {'labels':<34} {scores} {'topic':>5}  text\n"
 
     def _table_row(self, row: dict) -> str:
@@ -72,7 +72,7 @@ class Writer:
         if "tokens" in self.extra:
             return f"{row['id']:<28} {' / '.join(row['tokens'])}\n"
         labels = ", ".join(row["labels"]) or "—"
-        scores = " ".join(f"{row['scores'][t]:>5.2f}" for t in THEMES)
+        scores = " ".join(f"{row['scores'][t]:>5.2f}" for t in self.themes)
         topic = "" if row["topic"] is None else str(row["topic"])
         preview = text[:24] + ("…" if len(text) > 24 else "")
         return f"{row['id']:<28} {labels:<34} {scores} {topic:>5}  {preview}\n"

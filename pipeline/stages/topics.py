@@ -20,7 +20,7 @@ from pipeline.features import TopicModel
 from pipeline.lexicon import ThemeLexicon
 from pipeline.params import read_params
 from pipeline.stages import read_jsonl, run, write_json
-from pipeline.themes import THEMES
+from pipeline.themes import ThemeSet
 
 IN = Path("data/interim/tokens.jsonl")
 MODEL_DIR = Path("models/topics")
@@ -39,7 +39,7 @@ def seeded_eta(
 ) -> np.ndarray:
     """η prior that pulls topic i towards theme i's strong lexicon terms (guided LDA)."""
     eta = np.full((num_topics, len(dictionary)), base)
-    for i, theme in enumerate(THEMES[:num_topics]):
+    for i, theme in enumerate(lexicon.themes[:num_topics]):
         for term in lexicon.strong[theme]:
             if term in dictionary.token2id:
                 eta[i, dictionary.token2id[term]] += weight
@@ -153,7 +153,7 @@ def main() -> None:
     tp = params["topics"]
     rows = read_jsonl(IN)
     docs = [r["tokens"] for r in rows]
-    lexicon = ThemeLexicon.read(Path(params["data"]["lexicon"])) if tp.get("seed_from_lexicon") else None
+    lexicon = ThemeSet.read(Path(params["data"]["themes"])).lexicon if tp.get("seed_from_lexicon") else None
     lda, dictionary = fit_topics(docs, tp, lexicon)
     tm = to_topic_model(lda, dictionary, tp)
     words = top_words(lda, tp.get("topn", 10))

@@ -25,7 +25,7 @@ from pipeline.stages import read_jsonl, run, write_json
 from pipeline.stages.segment import segmenter_from_params
 from pipeline.stages.topics import MODEL_DIR as TOPICS_DIR
 from pipeline.stages.topics import read_topic_model
-from pipeline.themes import THEMES
+from pipeline.themes import ThemeSet
 
 PARAGRAPHS = Path("data/interim/paragraphs.jsonl")
 BUNDLE = Path("models/bundle")
@@ -42,14 +42,15 @@ class TrainingSet:
     n_gold: int = 0  # the first n_gold rows are annotated; the rest are weak labels
 
 
-def load_annotations(data: dict, train: dict, corpus_text: dict[str, str]) -> list[Annotation]:
-    """The configured labels, plus the shipped sample's labels when `train.add_sample` is on."""
+def load_annotations(data: dict, train: dict, corpus_text: dict[str, str], themes: ThemeSet) -> list[Annotation]:
+    """The configured labels, plus the shipped sample's labels when `train.add_sample` is on,
+    validated against the theme set."""
     groups = data.get("groups") or {}
     labels = Path(data["labels"])
-    annotations = read_annotations(labels, groups, corpus_text)
+    annotations = read_annotations(labels, themes, groups, corpus_text)
     sample = Path(train.get("sample_labels", ""))
     if train.get("add_sample") and sample.exists() and sample.resolve() != labels.resolve():
-        annotations += read_annotations(sample, groups, corpus_text)
+        annotations += read_annotations(sample, themes, groups, corpus_text)
     return annotations
 
 
@@ -68,7 +69,7 @@ def weak_labels(
             texts.append(text)
             ys.append(y.astype(np.int64))
     step = max(1, len(texts) // max(limit, 1))
-    return texts[::step][:limit], np.array(ys[::step][:limit]).reshape(-1, len(THEMES))
+    return texts[::step][:limit], np.array(ys[::step][:limit]).reshape(-1, len(lexicon.themes))
 
 
 def fit_classifier(x: csr_matrix, y: np.ndarray, weights: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -120,7 +121,7 @@ def training_set(
 ) -> TrainingSet:
     """Gold training paragraphs (with sample weights and genre groups), plus weak labels if on."""
     texts = [a.text for a in train]
-    y = label_matrix(train)
+    y = label_matrix(train, lexicon.themes)
     docs = [a.doc for a in train]
     genres = [a.group for a in train]
     # when the sample is mixed into other labels, `sample_weight` sets how much its genres count
@@ -141,6 +142,7 @@ def training_set(
 
 def train_model(ts: TrainingSet, space: FeatureSpace, train_p: dict) -> tuple[ThemeModel, dict]:
     """Fit the feature space and the per-theme classifiers; thresholds from grouped CV."""
+    themes = space.lexicon.themes
     space.fit(ts.texts)
     x = space.transform(ts.texts).to_scipy()
     gold = np.arange(len(ts.texts)) < ts.n_gold
@@ -149,13 +151,13 @@ def train_model(ts: TrainingSet, space: FeatureSpace, train_p: dict) -> tuple[Th
     by_group = np.asarray(ts.genres)[scored] if train_p.get("threshold_by_group") else None
     default = train_p.get("default_threshold", 0.5)
     thresholds = np.array(
-        [best_threshold(ts.y[scored, j], oof[scored, j], default, groups=by_group) for j in range(len(THEMES))]
+        [best_threshold(ts.y[scored, j], oof[scored, j], default, groups=by_group) for j in range(len(themes))]
     )
     coef, intercept = fit_classifier(x, ts.y, ts.weights, train_p)
-    cv = theme_scores(ts.y[scored], oof[scored] >= thresholds) if scored.any() else {}
+    cv = theme_scores(ts.y[scored], oof[scored] >= thresholds, themes) if scored.any() else {}
     metrics = {
         "cv": cv,
-        "thresholds": dict(zip(THEMES, thresholds.round(2).tolist(), strict=True)),
+        "thresholds": dict(zip(themes, thresholds.round(2).tolist(), strict=True)),
         "n_train": ts.n_gold,
         "n_weak": len(ts.texts) - ts.n_gold,
         "n_features": int(x.shape[1]),
@@ -168,12 +170,13 @@ def main() -> None:
     params = read_params()
     data, seg_p, feat_p, train_p = params["data"], params["segment"], params["features"], params["train"]
     paragraphs = read_jsonl(PARAGRAPHS)
-    annotations = load_annotations(data, train_p, {p["id"]: p["text"] for p in paragraphs})
+    themes = ThemeSet.read(Path(data["themes"]))
+    annotations = load_annotations(data, train_p, {p["id"]: p["text"] for p in paragraphs}, themes)
     train, _ = split_by_document(annotations, data.get("holdout_docs", []), data.get("eval_only", []))
     if not train:
         raise ValueError("train: no training paragraphs left after the document split (data.holdout_docs)")
     segmenter = segmenter_from_params(seg_p)
-    lexicon = ThemeLexicon.read(Path(data["lexicon"]))
+    lexicon = themes.lexicon
     topic_model, topic_words = read_topic_model(TOPICS_DIR)
 
     ts = training_set(train, annotations, paragraphs, segmenter, lexicon, train_p, Path(data["labels"]))
@@ -186,7 +189,7 @@ def main() -> None:
         model,
         terms_file=Path(seg_p["user_dict"]),
         stopwords_file=Path(seg_p["stopwords"]),
-        lexicon_file=Path(data["lexicon"]),
+        themes_file=Path(data["themes"]),
         topic_words=topic_words,
         params={k: params[k] for k in ("data", "segment", "topics", "features", "train")},
         metrics={"cv": metrics["cv"]},
