@@ -1,0 +1,92 @@
+"""Theme-share tables written for people: a terminal table, CSV, JSONL and a real .xlsx workbook.
+
+The workbook (XlsxWriter, imported only when one is written) has the long table (one row per
+group × theme, shares as numbers formatted as percentages), a wide sheet (groups × themes) ready for
+a chart in Excel or LibreOffice, and the topic shares when present.  Text cells that a spreadsheet
+would run as a formula (=, +, -, @) are written as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from pipeline.trends import FIELDS, ShareRow, wide
+
+FORMATS = ("table", "csv", "jsonl", "xlsx")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(value: object) -> object:
+    """A text cell that a spreadsheet would evaluate gets a leading apostrophe (OWASP advice)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(rows: Sequence[ShareRow], out: TextIO) -> None:
+    writer = csv.writer(out)
+    writer.writerow(FIELDS)
+    for r in rows:
+        writer.writerow([_safe(v) for v in r.as_dict().values()])
+
+
+def write_jsonl(rows: Sequence[ShareRow], out: TextIO) -> None:
+    for r in rows:
+        out.write(json.dumps(r.as_dict(), ensure_ascii=False) + "\n")
+
+
+def format_table(rows: Sequence[ShareRow]) -> str:
+    """A fixed-width table: group, theme, share of paragraphs with its interval, share of characters."""
+    width = max([len(r.group) for r in rows] + [5])
+    theme_width = max([len(r.theme) for r in rows] + [5])
+    lines = [
+        f"{'group':<{width}}  {'theme':<{theme_width}}  {'paras':>6}  {'with':>5}  {'share':>6}  "
+        f"{'95% CI':>13}  {'char share':>10}"
+    ]
+    for r in rows:
+        group = "".join(c if c.isprintable() else "?" for c in r.group)
+        lines.append(
+            f"{group:<{width}}  {r.theme:<{theme_width}}  {r.paragraphs:>6}  {r.theme_paragraphs:>5}  "
+            f"{r.share:>6.1%}  {r.ci_low:>6.1%}–{r.ci_high:<6.1%}  {r.char_share:>10.1%}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_xlsx(path: Path, theme_rows: Sequence[ShareRow], topic_rows: Sequence[ShareRow] = ()) -> None:
+    """An .xlsx workbook: `themes` (long), `themes by group` (wide) and `topics` (long) sheets."""
+    import xlsxwriter  # only when a workbook is asked for: never on the classify path
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    try:
+        percent = book.add_format({"num_format": "0.0%"})
+        bold = book.add_format({"bold": True})
+        _long_sheet(book.add_worksheet("themes"), theme_rows, percent, bold)
+        header, table = wide(theme_rows)
+        sheet = book.add_worksheet("themes by group")
+        sheet.write_row(0, 0, header, bold)
+        for i, row in enumerate(table, start=1):
+            sheet.write_string(i, 0, str(row[0]))
+            sheet.write_number(i, 1, float(row[1]))
+            for j, share in enumerate(row[2:], start=2):
+                sheet.write_number(i, j, float(share), percent)  # type: ignore[arg-type]
+        sheet.freeze_panes(1, 1)
+        if topic_rows:
+            _long_sheet(book.add_worksheet("topics"), topic_rows, percent, bold)
+    finally:
+        book.close()
+
+
+def _long_sheet(sheet: object, rows: Sequence[ShareRow], percent: object, bold: object) -> None:
+    sheet.write_row(0, 0, FIELDS, bold)  # type: ignore[attr-defined]
+    for i, r in enumerate(rows, start=1):
+        for j, (name, value) in enumerate(r.as_dict().items()):
+            if isinstance(value, str):
+                sheet.write_string(i, j, value)  # type: ignore[attr-defined]
+            else:
+                fmt = percent if name in ("share", "ci_low", "ci_high", "char_share") else None
+                sheet.write_number(i, j, float(value), fmt)  # type: ignore[attr-defined]
+    sheet.freeze_panes(1, 0)  # type: ignore[attr-defined]
