@@ -1,8 +1,8 @@
 """Theme-share tables written for people: a terminal table, CSV, JSONL and a real .xlsx workbook.
 
-The workbook (XlsxWriter, imported only when one is written) has the long table (one row per
-group × theme, shares as numbers formatted as percentages), a wide sheet (groups × themes) ready for
-a chart in Excel or LibreOffice, and the topic shares when present.  Text cells that a spreadsheet
+The workbook (XlsxWriter, imported only when one is written) has, per table, the long sheet (one row
+per group × theme, shares as numbers formatted as percentages) and a wide sheet (groups × themes)
+ready for a chart in Excel or LibreOffice.  Text cells that a spreadsheet
 would run as a formula (=, +, -, @) are written as text.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from pipeline.trends import FIELDS, ShareRow, wide
 
@@ -56,37 +56,47 @@ def format_table(rows: Sequence[ShareRow]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_xlsx(path: Path, theme_rows: Sequence[ShareRow], topic_rows: Sequence[ShareRow] = ()) -> None:
-    """An .xlsx workbook: `themes` (long), `themes by group` (wide) and `topics` (long) sheets."""
+def write_xlsx(path: Path, sheets: Mapping[str, Sequence[ShareRow]]) -> None:
+    """An .xlsx workbook: per named table a long sheet, and a wide one (groups × themes) for charts."""
     import xlsxwriter  # only when a workbook is asked for: never on the classify path
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
     try:
         percent = book.add_format({"num_format": "0.0%"})
         bold = book.add_format({"bold": True})
-        _long_sheet(book.add_worksheet("themes"), theme_rows, percent, bold)
-        header, table = wide(theme_rows)
-        sheet = book.add_worksheet("themes by group")
-        sheet.write_row(0, 0, header, bold)
-        for i, row in enumerate(table, start=1):
-            sheet.write_string(i, 0, str(row[0]))
-            sheet.write_number(i, 1, float(row[1]))
-            for j, share in enumerate(row[2:], start=2):
-                sheet.write_number(i, j, float(share), percent)  # type: ignore[arg-type]
-        sheet.freeze_panes(1, 1)
-        if topic_rows:
-            _long_sheet(book.add_worksheet("topics"), topic_rows, percent, bold)
+        for name, rows in sheets.items():
+            if rows:
+                _long_sheet(book.add_worksheet(_sheet_name(name)), rows, percent, bold)
+        for name, rows in sheets.items():
+            if rows:
+                _wide_sheet(book.add_worksheet(_sheet_name(name + " wide")), rows, percent, bold)
     finally:
         book.close()
 
 
-def _long_sheet(sheet: object, rows: Sequence[ShareRow], percent: object, bold: object) -> None:
-    sheet.write_row(0, 0, FIELDS, bold)  # type: ignore[attr-defined]
+def _sheet_name(name: str) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\."""
+    return "".join("_" if c in "[]:*?/\\" else c for c in name)[:31]
+
+
+def _wide_sheet(sheet: Any, rows: Sequence[ShareRow], percent: Any, bold: Any) -> None:
+    header, table = wide(rows)
+    sheet.write_row(0, 0, header, bold)
+    for i, row in enumerate(table, start=1):
+        sheet.write_string(i, 0, str(row[0]))
+        sheet.write_number(i, 1, float(row[1]))
+        for j, share in enumerate(row[2:], start=2):
+            sheet.write_number(i, j, float(share), percent)
+    sheet.freeze_panes(1, 1)
+
+
+def _long_sheet(sheet: Any, rows: Sequence[ShareRow], percent: Any, bold: Any) -> None:
+    sheet.write_row(0, 0, FIELDS, bold)
     for i, r in enumerate(rows, start=1):
         for j, (name, value) in enumerate(r.as_dict().items()):
             if isinstance(value, str):
-                sheet.write_string(i, j, value)  # type: ignore[attr-defined]
+                sheet.write_string(i, j, value)
             else:
                 fmt = percent if name in ("share", "ci_low", "ci_high", "char_share") else None
-                sheet.write_number(i, j, float(value), fmt)  # type: ignore[attr-defined]
-    sheet.freeze_panes(1, 0)  # type: ignore[attr-defined]
+                sheet.write_number(i, j, float(value), fmt)
+    sheet.freeze_panes(1, 0)

@@ -13,28 +13,35 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.model import ThemeModel
 
 NO_GROUP = "(none)"
 Z95 = 1.959963984540054
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
-_YEAR_FIELDS = ("title", "source", "doc", "id")
+_TITLE_YEAR = re.compile(r"^\W*(1[89]\d\d|20\d\d)(?!\d)")  # a title that starts with its year: "2014年…"
+_NAME_FIELDS = ("source", "doc", "id")
 
 
 def year_of(record: Mapping[str, object]) -> str | None:
-    """The year of a record: its `year` field, else the first 18xx–20xx in its title, file or doc name."""
+    """The year of a record: its `year` field, else a year that opens its title ("2014年政府工作报告",
+    not "…《2030年议程》"), else the first 18xx–20xx in its file or document name."""
     value = record.get("year")
     if value not in (None, ""):
         match = _YEAR.search(str(value))
         if match:
             return match.group(1)
-    for name in _YEAR_FIELDS:
+    title = record.get("title")
+    if isinstance(title, str) and (match := _TITLE_YEAR.match(title)):
+        return match.group(1)
+    for name in _NAME_FIELDS:
         text = record.get(name)
-        if isinstance(text, str):
-            match = _YEAR.search(text)
-            if match:
-                return match.group(1)
+        if isinstance(text, str) and (match := _YEAR.search(text)):
+            return match.group(1)
     return None
 
 
@@ -162,3 +169,37 @@ def wide(rows: Sequence[ShareRow]) -> tuple[list[str], list[list[object]]]:
         counts[r.group] = r.paragraphs
     header = ["group", "paragraphs", *names]
     return header, [[g, counts[g], *(table[g].get(t, 0.0) for t in names)] for g in table]
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """A paragraph record with the labels, scores and dominant topic it was given."""
+
+    record: Mapping[str, object]
+    labels: tuple[str, ...]
+    scores: Mapping[str, float]
+    topic: int | None
+
+
+def labelled(batches: Iterable[Sequence[Mapping[str, object]]], model: ThemeModel | None) -> Iterator[Labelled]:
+    """Records as they come: classify output (it has `labels`) is taken as is, anything else is
+    classified with `model` batch by batch (a record without labels and no model is an error)."""
+    for batch in batches:
+        todo = [r for r in batch if not isinstance(r.get("labels"), list)]
+        if todo and model is None:
+            raise ValueError(f"{todo[0].get('id', '?')}: no 'labels' (not classify output) and no model to classify")
+        done = iter(model.classify([str(r.get("text", "")) for r in todo]) if todo and model else [])
+        for record in batch:
+            labels = record.get("labels")
+            if isinstance(labels, list):
+                topic = record.get("topic")
+                scores = record.get("scores")
+                yield Labelled(
+                    record,
+                    tuple(map(str, labels)),
+                    scores if isinstance(scores, dict) else {},
+                    topic if isinstance(topic, int) else None,
+                )
+            else:
+                p = next(done)
+                yield Labelled({**record, "lang": p.lang}, p.labels, p.scores, p.topic)

@@ -23,6 +23,7 @@ def test_year_from_metadata_title_or_file_name() -> None:
     assert year_of({"source": "report_1999.txt"}) == "1999"
     assert year_of({"doc": "plans/2035-vision"}) == "2035"
     assert year_of({"title": "第十四届全国人民代表大会第三次会议", "id": "x#12345"}) is None
+    assert year_of({"title": "关于落实《2030年可持续发展议程》的报告"}) is None  # a year named, not the year
 
 
 def test_wilson_interval_matches_the_formula() -> None:
@@ -91,11 +92,11 @@ def test_csv_jsonl_and_table_carry_the_same_rows() -> None:
 def test_xlsx_is_a_real_workbook(tmp_path: Path) -> None:
     trends = _filled()
     path = tmp_path / "trends.xlsx"
-    write_xlsx(path, trends.theme_rows(), trends.topic_rows())
+    write_xlsx(path, {"themes": trends.theme_rows(), "topics": trends.topic_rows()})
     with zipfile.ZipFile(path) as book:
         assert book.testzip() is None
         workbook = book.read("xl/workbook.xml").decode()
-        assert re.findall(r'<sheet name="([^"]+)"', workbook) == ["themes", "themes by group", "topics"]
+        assert re.findall(r'<sheet name="([^"]+)"', workbook) == ["themes", "topics", "themes wide", "topics wide"]
         sheet = book.read("xl/worksheets/sheet1.xml").decode()
     assert "2001年报告" in sheet and "=HYPERLINK(1)" in sheet and "<f>" not in sheet
     assert sheet.count("<row ") == len(trends.theme_rows()) + 1
