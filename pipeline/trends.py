@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -181,14 +181,16 @@ class Labelled:
     topic: int | None
 
 
-def labelled(batches: Iterable[Sequence[Mapping[str, object]]], model: ThemeModel | None) -> Iterator[Labelled]:
+def labelled(
+    batches: Iterable[Sequence[Mapping[str, object]]], model: Callable[[], ThemeModel] | None
+) -> Iterator[Labelled]:
     """Records as they come: classify output (it has `labels`) is taken as is, anything else is
-    classified with `model` batch by batch (a record without labels and no model is an error)."""
+    classified batch by batch with the model `model()` returns (called only when one is needed)."""
     for batch in batches:
         todo = [r for r in batch if not isinstance(r.get("labels"), list)]
         if todo and model is None:
             raise ValueError(f"{todo[0].get('id', '?')}: no 'labels' (not classify output) and no model to classify")
-        done = iter(model.classify([str(r.get("text", "")) for r in todo]) if todo and model else [])
+        done = iter(model().classify([str(r.get("text", "")) for r in todo]) if todo and model else [])
         for record in batch:
             labels = record.get("labels")
             if isinstance(labels, list):

@@ -24,7 +24,7 @@ def build_report(sample_bundle: tuple, out: Path, top: int = 3) -> tuple[Path, R
         for i, t in enumerate(texts)
     ]
     data = ReportData(manifest["themes"], list(model.thresholds), group_field="source", top=top)
-    for item in labelled([records[i : i + 100] for i in range(0, len(records), 100)], model):
+    for item in labelled([records[i : i + 100] for i in range(0, len(records), 100)], lambda: model):
         data.add(item.record, item.labels, item.scores, item.topic)
     words = topic_words(directory)
     explain_kept(data, model, Explainer(model, manifest["themes"], words))

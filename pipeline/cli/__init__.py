@@ -29,7 +29,7 @@ import typer
 from pipeline.cli.failure import EXIT_FAILED, Failure
 from pipeline.documents import InputError
 
-COMMAND_MODULES = ("classify", "inspect")
+COMMAND_MODULES = ("classify", "inspect", "trends")
 
 app = typer.Typer(
     add_completion=False,

@@ -21,6 +21,7 @@ from pipeline.cli.output import Writer, open_output, pick_format
 from pipeline.documents import InputFailure, ReadOptions, Unit, iter_units
 
 if TYPE_CHECKING:  # the model classes load with the bundle, not at start-up
+    from pipeline.evidence import Explainer
     from pipeline.model import ThemeModel
 
 
@@ -82,32 +83,54 @@ def unit_row(unit: Unit) -> dict:
 # ------------------------------------------------------------------ worker pool (moves to pipeline/scheduler.py)
 
 _worker_model = None
+_worker_explainer: Explainer | None = None
 
 
-def _worker_init(model_dir: str) -> None:
-    global _worker_model
+def _worker_init(model_dir: str, explain_top: int) -> None:
+    global _worker_model, _worker_explainer
     from pipeline.bundle import read_bundle
 
     _worker_model = read_bundle(Path(model_dir))[0]
+    _worker_explainer = _explainer(_worker_model, Path(model_dir), explain_top)
 
 
 def _worker_classify(texts: list[str]) -> list[tuple]:
-    return [(p.labels, p.scores, p.topic, p.lang) for p in _worker_model.classify(texts)]  # type: ignore[union-attr]
+    return _results(_worker_model, _worker_explainer, texts)  # type: ignore[arg-type]
+
+
+def _explainer(model: ThemeModel, model_dir: Path, top: int) -> Explainer | None:
+    """The evidence maker for `--explain` (top > 0), else None: plain classify imports nothing more."""
+    if top <= 0:
+        return None
+    from pipeline.bundle import topic_words
+    from pipeline.evidence import Explainer
+
+    return Explainer(model, model.themes, topic_words(model_dir), top)
+
+
+def _results(model: ThemeModel, explainer: Explainer | None, texts: list[str]) -> list[tuple]:
+    """(labels, scores, topic, lang, evidence or None) per text."""
+    if explainer is None:
+        return [(p.labels, p.scores, p.topic, p.lang, None) for p in model.classify(texts)]
+    predictions, rows, analysed = model.classify_with_rows(texts)
+    evidence = explainer.explain(texts, analysed, rows, predictions)
+    return [(p.labels, p.scores, p.topic, p.lang, e) for p, e in zip(predictions, evidence, strict=True)]
 
 
 def _classified(
-    model: ThemeModel, model_dir: Path, batches: Iterable[list[Unit]], workers: int
+    model: ThemeModel, model_dir: Path, batches: Iterable[list[Unit]], workers: int, explain_top: int = 0
 ) -> Iterator[tuple[list[Unit], list[tuple]]]:
     """Classify batches in order; with workers > 1, in a process pool (same order, same output)."""
     if workers <= 1:
+        explainer = _explainer(model, model_dir, explain_top)
         for batch in batches:
-            yield batch, [(p.labels, p.scores, p.topic, p.lang) for p in model.classify([u.text for u in batch])]
+            yield batch, _results(model, explainer, [u.text for u in batch])
         return
     import multiprocessing as mp
     from collections import deque
 
     ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with ctx.Pool(workers, initializer=_worker_init, initargs=(str(model_dir),)) as pool:
+    with ctx.Pool(workers, initializer=_worker_init, initargs=(str(model_dir), explain_top)) as pool:
         pending: deque = deque()
         for batch in batches:
             pending.append((batch, pool.apply_async(_worker_classify, ([u.text for u in batch],))))
@@ -123,7 +146,7 @@ def _classified(
 
 
 def _rows(
-    command: str, model: ThemeModel, model_dir: Path, batches: Iterable[list[Unit]], workers: int
+    command: str, model: ThemeModel, model_dir: Path, batches: Iterable[list[Unit]], workers: int, explain_top: int
 ) -> Iterator[list[dict]]:
     """Result rows, one list per batch, in input order."""
     if command == "segment":
@@ -131,11 +154,14 @@ def _rows(
             analysed = model.features.analyse([u.text for u in batch])
             yield [{**unit_row(unit), "tokens": a.tokens} for unit, a in zip(batch, analysed, strict=True)]
         return
-    for batch, results in _classified(model, model_dir, batches, workers):
-        yield [
-            {**unit_row(unit), "labels": list(labels), "scores": scores, "topic": topic, "lang": lang}
-            for unit, (labels, scores, topic, lang) in zip(batch, results, strict=True)
-        ]
+    for batch, results in _classified(model, model_dir, batches, workers, explain_top):
+        rows = []
+        for unit, (labels, scores, topic, lang, evidence) in zip(batch, results, strict=True):
+            row = {**unit_row(unit), "labels": list(labels), "scores": scores, "topic": topic, "lang": lang}
+            if evidence is not None:
+                row["evidence"] = evidence
+            rows.append(row)
+        yield rows
 
 
 def run(
@@ -147,6 +173,7 @@ def run(
     reader: ReadOptions,
     batch_size: int,
     workers: int,
+    explain_top: int = 0,
 ) -> None:
     """Read → classify (or segment) → write, streaming batch by batch; exit code as documented."""
     fmt = pick_format(fmt, output)
@@ -154,11 +181,12 @@ def run(
     failures: list[InputFailure] = []
     batches = _batches(iter_units(inputs, reader, stdin=sys.stdin), batch_size, failures)
     out = open_output(output)
-    writer = Writer(out, fmt, ["tokens"] if command == "segment" else [], model.themes)
+    extra = ["tokens"] if command == "segment" else ["evidence"] if explain_top else []
+    writer = Writer(out, fmt, extra, model.themes)
     progress = Progress()
     written = 0
     try:
-        for rows in _rows(command, model, model_dir, batches, workers):
+        for rows in _rows(command, model, model_dir, batches, workers, explain_top):
             for row in rows:
                 writer.write(row)
             written += len(rows)
@@ -187,15 +215,21 @@ def classify(
     output: Output = None,
     workers: Annotated[int, typer.Option(min=1, help="Processes to classify with (output order is unchanged).")] = 1,
     batch_size: BatchSize = 512,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Add the evidence for each label: features, contributions, spans.")
+    ] = False,
+    explain_top: Annotated[int, typer.Option(min=1, help="Features listed per label with --explain.")] = 8,
     *,
     reader: ReadOptions,
 ) -> None:
     """Label every paragraph with themes, a score per theme and its dominant topic.
 
     JSONL in → JSONL out: each input line {"id": …, "text": …, …} gives one output line in the same
-    order with the same id and fields, plus "labels", "scores", "topic" and "lang".
+    order with the same id and fields, plus "labels", "scores", "topic" and "lang".  With --explain,
+    also "evidence": per label, the features that carried it (weight × value, named for a reader)
+    with their [start, end) character spans in "text"; intercept + contributions + "rest" = logit.
     """
-    run("classify", inputs, model_dir, fmt, output, reader, batch_size, workers)
+    run("classify", inputs, model_dir, fmt, output, reader, batch_size, workers, explain_top if explain else 0)
 
 
 @reads_inputs

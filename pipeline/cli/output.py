@@ -47,7 +47,8 @@ class Writer:
     def _csv_header(self) -> list[str]:
         if "tokens" in self.extra:
             return ["id", "tokens", "text"]
-        return ["id", "labels", *[f"score_{t}" for t in self.themes], "topic", "lang", "text"]
+        evidence = ["evidence"] if "evidence" in self.extra else []
+        return ["id", "labels", *[f"score_{t}" for t in self.themes], "topic", "lang", *evidence, "text"]
 
     def _csv_row(self, row: dict) -> list:
         if "tokens" in self.extra:
@@ -58,6 +59,7 @@ class Writer:
             *[row["scores"][t] for t in self.themes],
             row["topic"],
             row["lang"],
+            *([" | ".join(evidence_lines(row))] if "evidence" in self.extra else []),
             row.get("text", ""),
         ]
 
@@ -75,7 +77,16 @@ class Writer:
         scores = " ".join(f"{row['scores'][t]:>5.2f}" for t in self.themes)
         topic = "" if row["topic"] is None else str(row["topic"])
         preview = text[:24] + ("…" if len(text) > 24 else "")
-        return f"{row['id']:<28} {labels:<34} {scores} {topic:>5}  {preview}\n"
+        line = f"{row['id']:<28} {labels:<34} {scores} {topic:>5}  {preview}\n"
+        return line + "".join(f"    ↳ {line}\n" for line in evidence_lines(row))
+
+
+def evidence_lines(row: dict) -> list[str]:
+    """One line per explained label: `theme: feature +contribution, …` (none without --explain)."""
+    return [
+        f"{theme}: " + ", ".join(f"{f['label']} {f['contribution']:+.2f}" for f in ev.get("features", []))
+        for theme, ev in (row.get("evidence") or {}).items()
+    ]
 
 
 def open_output(output: Path | None) -> TextIO:
