@@ -27,7 +27,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import yaml  # noqa: E402
 
-from pipeline.documents import read_corpus  # noqa: E402
+from pipeline.readers import read_corpus  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seed" / "000_3806b96af12bcd39.txt"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.documents import InputError, iter_records
+from pipeline.readers import InputError, iter_records
 from pipeline.themes import ThemeSet
 
 

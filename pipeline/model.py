@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.documents import language
 from pipeline.features import Analysed, FeatureBlocks, FeatureSpace
+from pipeline.readers.language import language
 
 
 @dataclass

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.annotations import label_matrix, read_annotations, split_by_document
-from pipeline.documents import InputError
 from pipeline.metrics import best_threshold, theme_scores
+from pipeline.readers import InputError
 from pipeline.themes import ThemeSet
 
 ROOT = Path(__file__).resolve().parents[1]

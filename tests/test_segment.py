@@ -62,7 +62,7 @@ def test_unknown_backend_is_refused() -> None:
 
 def test_sample_labels_match_ingested_paragraphs() -> None:
     """The shipped labels name paragraphs exactly as ingest splits the shipped documents."""
-    from pipeline.documents import read_corpus
+    from pipeline.readers import read_corpus
 
     paragraphs = {p.id: p.text for p in read_corpus(ROOT / "data/sample/docs")}
     labels = [json.loads(line) for line in (ROOT / "data/sample/labels.jsonl").open(encoding="utf-8")]

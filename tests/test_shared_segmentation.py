@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.documents import read_corpus
+from pipeline.readers import read_corpus
 from pipeline.segment import Segmenter
 
 ROOT = Path(__file__).resolve().parents[1]

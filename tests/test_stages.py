@@ -8,12 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.documents import read_corpus
 from pipeline.features import analyse
 from pipeline.lexicon import ThemeLexicon
+from pipeline.readers import read_corpus
 from pipeline.segment import Segmenter
 from pipeline.stages.evaluate import label_string, topic_theme_auc
-from pipeline.stages.ingest import paragraph_record
 from pipeline.stages.topics import fit_topics, seeded_eta, to_topic_model
 from pipeline.stages.train import TrainingSet, cross_validate, fit_classifier, weak_labels
 
@@ -41,7 +40,7 @@ def labelled() -> list[dict]:
 
 
 def test_ingest_records_carry_ids_text_and_metadata() -> None:
-    records = [paragraph_record(p) for p in read_corpus(ROOT / "data/sample/docs")]
+    records = [p.record() for p in read_corpus(ROOT / "data/sample/docs")]
     assert len({r["id"] for r in records}) == len(records)
     assert all(r["id"] == f"{r['doc']}#{r['index']:03d}" and r["text"] and r["source"] for r in records)
 

@@ -27,7 +27,7 @@ import click
 import typer
 
 from pipeline.cli.failure import EXIT_FAILED, Failure
-from pipeline.documents import InputError
+from pipeline.readers import InputError
 
 COMMAND_MODULES = ("classify", "inspect", "trends")
 

@@ -18,7 +18,7 @@ import typer
 from pipeline.cli.failure import EXIT_FAILED, EXIT_PARTIAL, Failure
 from pipeline.cli.options import DEFAULT_MODEL_DIR, BatchSize, ModelDir, Output, RowFormat, reads_inputs
 from pipeline.cli.output import Writer, open_output, pick_format
-from pipeline.documents import InputFailure, ReadOptions, Unit, iter_units
+from pipeline.readers import InputFailure, Paragraph, ReadOptions, read_inputs
 
 if TYPE_CHECKING:  # the model classes load with the bundle, not at start-up
     from pipeline.evidence import Explainer
@@ -35,9 +35,11 @@ def load_model(model_dir: Path) -> tuple[ThemeModel, dict]:
         raise Failure(str(err)) from None
 
 
-def _batches(units: Iterable[Unit | InputFailure], size: int, failures: list[InputFailure]) -> Iterator[list[Unit]]:
+def _batches(
+    units: Iterable[Paragraph | InputFailure], size: int, failures: list[InputFailure]
+) -> Iterator[list[Paragraph]]:
     """Group units into batches; bad inputs are reported at once and counted, never dropped silently."""
-    batch: list[Unit] = []
+    batch: list[Paragraph] = []
     for item in units:
         if isinstance(item, InputFailure):
             failures.append(item)
@@ -70,7 +72,7 @@ class Progress:
             print(file=sys.stderr)
 
 
-def unit_row(unit: Unit) -> dict:
+def unit_row(unit: Paragraph) -> dict:
     """Input fields passed through: a JSONL record's own fields, or a document paragraph's id/doc/text."""
     row = dict(unit.meta)
     row.pop("lang", None)
@@ -118,8 +120,8 @@ def _results(model: ThemeModel, explainer: Explainer | None, texts: list[str]) -
 
 
 def _classified(
-    model: ThemeModel, model_dir: Path, batches: Iterable[list[Unit]], workers: int, explain_top: int = 0
-) -> Iterator[tuple[list[Unit], list[tuple]]]:
+    model: ThemeModel, model_dir: Path, batches: Iterable[list[Paragraph]], workers: int, explain_top: int = 0
+) -> Iterator[tuple[list[Paragraph], list[tuple]]]:
     """Classify batches in order; with workers > 1, in a process pool (same order, same output)."""
     if workers <= 1:
         explainer = _explainer(model, model_dir, explain_top)
@@ -146,7 +148,7 @@ def _classified(
 
 
 def _rows(
-    command: str, model: ThemeModel, model_dir: Path, batches: Iterable[list[Unit]], workers: int, explain_top: int
+    command: str, model: ThemeModel, model_dir: Path, batches: Iterable[list[Paragraph]], workers: int, explain_top: int
 ) -> Iterator[list[dict]]:
     """Result rows, one list per batch, in input order."""
     if command == "segment":
@@ -179,7 +181,7 @@ def run(
     fmt = pick_format(fmt, output)
     model, _ = load_model(model_dir)
     failures: list[InputFailure] = []
-    batches = _batches(iter_units(inputs, reader, stdin=sys.stdin), batch_size, failures)
+    batches = _batches(read_inputs(inputs, reader, stdin=sys.stdin), batch_size, failures)
     out = open_output(output)
     extra = ["tokens"] if command == "segment" else ["evidence"] if explain_top else []
     writer = Writer(out, fmt, extra, model.themes)

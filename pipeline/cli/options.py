@@ -18,7 +18,7 @@ from typing import Annotated, Any, get_type_hints
 import click
 import typer
 
-from pipeline.documents import ReadOptions
+from pipeline.readers import ReadOptions
 
 DEFAULT_MODEL_DIR = Path("models/bundle")
 ROW_FORMATS = ("table", "json", "jsonl", "csv")  # formats of per-paragraph results (classify, segment)

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from pipeline.documents import InputError
+from pipeline.readers import InputError
 
 
 def run(main: Callable[[], None]) -> None:

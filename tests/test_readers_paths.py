@@ -1,0 +1,108 @@
+"""One read path (issue 10): the ingest stage and the CLI give a folder the same paragraphs and ids,
+record metadata never overwrites core fields, and ingest drops licence footers and source lines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.readers import InputError, InputFailure, Paragraph, ReadOptions, read_corpus, read_inputs
+
+REPO = Path(__file__).resolve().parents[1]
+BODY = "推进城市治理现代化，完善基层协商机制，提升公共服务水平和应急处置能力。"
+# our own wording of a Wikisource-style licence footer, ended by the template's category keys
+FOOTER = [
+    "本作品属于公有领域，因为它是政府文件。",
+    "该模板说明适用的法律条款。",
+    "Public domain Public domain false false",
+]
+
+
+def _ids(items: list[Paragraph | InputFailure]) -> list[str]:
+    assert all(isinstance(i, Paragraph) for i in items), items
+    return [i.id for i in items]  # type: ignore[union-attr]
+
+
+def test_a_folder_gives_the_same_ids_to_ingest_and_the_cli(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "a.txt").write_text(BODY + "\n" + BODY, encoding="utf-8")
+    (corpus / "a.md").write_text(BODY, encoding="utf-8")
+    (corpus / ".hidden.txt").write_text(BODY, encoding="utf-8")
+    (corpus / "sub" / "b.txt").write_text(BODY, encoding="utf-8")
+    cli = _ids(list(read_inputs([str(corpus)])))
+    ingest = [p.id for p in read_corpus(corpus)]
+    assert cli == ingest == ["a#000", "a~2#000", "a~2#001", "sub/b#000"]  # sorted: a.md before a.txt
+
+
+def test_record_metadata_never_overwrites_core_fields(tmp_path: Path) -> None:
+    corpus = tmp_path / "docs.jsonl"
+    record = {"content": BODY + "\n" + BODY, "title": "t", "text": "元数据", "index": 9, "doc": "d1", "year": 2024}
+    corpus.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    rows = [p.record() for p in read_corpus(corpus)]
+    assert [(r["id"], r["doc"], r["index"], r["text"]) for r in rows] == [
+        ("d1#000", "d1", 0, BODY),
+        ("d1#001", "d1", 1, BODY),
+    ]
+    assert all(r["title"] == "t" and r["year"] == 2024 for r in rows)
+
+
+def test_ingest_drops_licence_footers_and_source_lines_but_keeps_the_ids(tmp_path: Path) -> None:
+    doc = tmp_path / "report.txt"
+    doc.write_text("\n".join([BODY, "来源：某市人民政府门户网站新闻中心", BODY, *FOOTER]), encoding="utf-8")
+    ingest = list(read_corpus(doc))
+    assert [p.id for p in ingest] == ["report#000", "report#002"]
+    cli = [p for p in read_inputs([str(doc)]) if isinstance(p, Paragraph)]
+    assert len(cli) == 6 and {p.id: p.text for p in cli if p.id in {"report#000", "report#002"}} == {
+        p.id: p.text for p in ingest
+    }
+
+
+def test_a_footer_needs_its_marker(tmp_path: Path) -> None:
+    doc = tmp_path / "plain.txt"
+    doc.write_text("\n".join([BODY, FOOTER[0], FOOTER[1]]), encoding="utf-8")
+    assert len(list(read_corpus(doc))) == 3
+
+
+def test_ingest_reports_unsupported_files_and_stops_on_broken_ones(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(BODY, encoding="utf-8")
+    (tmp_path / "notes.xlsx").write_bytes(b"PK\x03\x04")
+    skipped: list[InputFailure] = []
+    assert [p.id for p in read_corpus(tmp_path, skipped=skipped)] == ["a#000"]
+    assert [f.kind for f in skipped] == ["unsupported"]
+    (tmp_path / "b.txt").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(InputError, match=r"b\.txt"):
+        list(read_corpus(tmp_path, skipped=[]))
+
+
+def test_cli_and_records_as_paragraphs_keep_the_record_id_value(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"id": 7, "text": "甲"}\n{"id": "x", "text": "乙"}\n{"text": "丙"}\n', encoding="utf-8")
+    items = list(read_inputs([str(path)], ReadOptions()))
+    assert [(p.id, p.record_id) for p in items if isinstance(p, Paragraph)] == [("7", 7), ("x", "x"), ("r#3", None)]
+
+
+@pytest.mark.shared
+def test_the_shared_corpus_has_no_licence_paragraphs_after_ingest(shared_dir: Path) -> None:
+    texts = [p.text for p in read_corpus(shared_dir / "corpus")]
+    assert not [t for t in texts if "Public domain" in t or t.startswith("本作品")]
+    assert len(texts) > 8000
+
+
+def test_ingest_stage_names_the_file_of_a_bad_corpus(tmp_path: Path) -> None:
+    (tmp_path / "params.yaml").write_text("data:\n  corpus: corpus.jsonl\n  text_field: content\n", encoding="utf-8")
+    (tmp_path / "corpus.jsonl").write_bytes(b'{"content": "\xff\xfe bad"}\n')
+    run = subprocess.run(
+        [sys.executable, "-m", "pipeline.stages.ingest"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "corpus.jsonl" in run.stderr and len(run.stderr.strip().splitlines()) == 1
