@@ -219,7 +219,7 @@ def test_classify_path_never_imports_the_training_stack(project: Path) -> None:
 @pytest.mark.parametrize(
     ("setup", "stage", "expected"),
     [
-        ("empty-corpus", "ingest", "error: empty: no .txt, .md, .docx, .pdf or .jsonl"),
+        ("empty-corpus", "ingest", "error: empty: no .txt, .md, .docx, .pdf, .csv or .jsonl"),
         ("unknown-theme", "train", "bad.jsonl:2: unknown theme 'economy'"),
         ("malformed-labels", "train", "bad.jsonl:2: malformed JSON"),
         ("unknown-id", "train", "bad.jsonl:1: unknown id 'nowhere#001'"),

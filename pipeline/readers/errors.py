@@ -31,3 +31,12 @@ class InputFailure:
     path: str
     message: str  # one line, names the file (and line where relevant)
     kind: str = "unreadable"
+
+
+def os_failure(path: str, err: OSError) -> InputFailure:
+    """What the operating system said about a path, as a one-line failure."""
+    if isinstance(err, FileNotFoundError):
+        return InputFailure(path, f"{path}: no such file or directory", "missing")
+    if isinstance(err, PermissionError):
+        return InputFailure(path, f"{path}: permission denied", "permission")
+    return InputFailure(path, f"{path}: cannot read ({err.strerror or err})", "unreadable")

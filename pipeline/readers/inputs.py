@@ -15,7 +15,7 @@ from typing import TextIO
 
 from pipeline.readers.boilerplate import without_boilerplate
 from pipeline.readers.encoding import HEAD_BYTES, open_binary
-from pipeline.readers.errors import InputError, InputFailure
+from pipeline.readers.errors import InputError, InputFailure, os_failure
 from pipeline.readers.language import language
 from pipeline.readers.paragraph import DEFAULT_OPTIONS, Paragraph, ReadOptions
 from pipeline.readers.pdf import pdf_paragraphs
@@ -91,11 +91,8 @@ def _guarded(path: str, items: Iterator[Paragraph | InputFailure]) -> Iterator[P
     except InputError as err:
         yield InputFailure(path, str(err), err.kind)
         return
-    except PermissionError:
-        yield InputFailure(path, f"{path}: permission denied", "permission")
-        return
     except OSError as err:
-        yield InputFailure(path, f"{path}: read error ({err.strerror or err})", "unreadable")
+        yield os_failure(path, err)
         return
     if not produced:
         yield InputFailure(path, f"{path}: empty (no text)", "empty")
@@ -112,7 +109,9 @@ def _folder_paragraphs(root: Path, options: ReadOptions, names: DocNames) -> Ite
         doc = PurePosixPath(rel).with_suffix("").as_posix()
         yield from _guarded(str(path), _file_paragraphs(path, doc, options, names))
     if not found:
-        yield InputFailure(str(root), f"{root}: no files to read in this folder", "empty")
+        yield InputFailure(
+            str(root), f"{root}: no .txt, .md, .docx, .pdf, .csv or .jsonl files in this folder", "empty"
+        )
 
 
 def read_inputs(
@@ -134,14 +133,8 @@ def read_inputs(
         path = Path(given)
         try:
             mode = path.stat().st_mode
-        except FileNotFoundError:
-            yield InputFailure(given, f"{given}: no such file or directory", "missing")
-            continue
-        except PermissionError:
-            yield InputFailure(given, f"{given}: permission denied", "permission")
-            continue
         except OSError as err:
-            yield InputFailure(given, f"{given}: cannot read ({err.strerror})", "unreadable")
+            yield os_failure(given, err)
             continue
         if stat.S_ISDIR(mode):
             yield from _folder_paragraphs(path, options, names)
