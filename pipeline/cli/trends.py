@@ -18,7 +18,7 @@ from pipeline.cli.classify import _batches, load_model, unit_row
 from pipeline.cli.failure import EXIT_FAILED, EXIT_PARTIAL, Failure
 from pipeline.cli.options import DEFAULT_MODEL_DIR, BatchSize, ModelDir, Output, format_option, reads_inputs
 from pipeline.cli.output import open_output
-from pipeline.documents import InputFailure, ReadOptions, iter_units
+from pipeline.readers import InputFailure, ReadOptions, read_inputs
 
 if TYPE_CHECKING:
     from pipeline.model import ThemeModel
@@ -56,7 +56,7 @@ class Stream:
         from pipeline.trends import labelled
 
         conditions = _conditions(where)
-        units = iter_units(self.inputs, self.reader, stdin=sys.stdin)
+        units = read_inputs(self.inputs, self.reader, stdin=sys.stdin)
         rows = (
             [{**unit_row(u), "lang": u.meta.get("lang", "zh")} for u in batch]
             for batch in _batches(units, self.batch_size, self.failures)
