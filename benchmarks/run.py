@@ -71,10 +71,11 @@ def bench_segmentation(paragraphs: list[str], params: dict) -> None:
 
 def bench_topics(paragraphs: list[str], params: dict) -> None:
     from pipeline.features import analyse
+    from pipeline.params import load
     from pipeline.segment import Segmenter
-    from pipeline.stages.topics import fit_topics, to_topic_model, topic_metrics
+    from pipeline.topics import fit_topics, to_topic_model, topic_metrics
 
-    seg, tp = params["segment"], params["topics"]
+    seg, tp = params["segment"], load(ROOT / "params.yaml").topics
     docs = [
         a.tokens for a in analyse(Segmenter.from_files(ROOT / seg["user_dict"], ROOT / seg["stopwords"]), paragraphs)
     ]
@@ -82,12 +83,12 @@ def bench_topics(paragraphs: list[str], params: dict) -> None:
     lda, dictionary = fit_topics(docs, tp)
     t_fit = time.perf_counter() - t0
     row(
-        f"LDA fit (gensim LdaModel, K={tp['num_topics']}, passes={tp['passes']})",
+        f"LDA fit (gensim LdaModel, K={tp.num_topics}, passes={tp.passes})",
         f"{t_fit:.1f} s",
         f"vocabulary {len(dictionary):,}",
     )
     t0 = time.perf_counter()
-    m = topic_metrics(lda, dictionary, docs, to_topic_model(lda, dictionary, tp), tp.get("topn", 10))
+    m = topic_metrics(lda, dictionary, docs, to_topic_model(lda, dictionary, tp), tp.topn)
     t_metrics = time.perf_counter() - t0
     row(
         "topic metrics (c_v, u_mass, perplexity, gensim parity)",

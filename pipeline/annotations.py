@@ -6,12 +6,14 @@ A record without `text` is resolved by id against the ingested corpus; an unknow
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from pipeline.params import ParamsError
 from pipeline.readers import InputError, iter_records
 from pipeline.themes import ThemeSet
 
@@ -78,16 +80,46 @@ def label_matrix(annotations: Sequence[Annotation], themes: Sequence[str]) -> np
     return np.array([[t in a.labels for t in themes] for a in annotations], dtype=np.int64).reshape(-1, len(themes))
 
 
+def load_labels(
+    labels: Path,
+    themes: ThemeSet,
+    groups: Mapping[str, str],
+    sample_labels: Path | None,
+    corpus_text: Mapping[str, str] | None = None,
+) -> list[Annotation]:
+    """The configured labels, plus the shipped sample's labels (`sample_labels`, when
+    `train.add_sample` is on and they are not the configured labels already), validated against
+    the theme set."""
+    annotations = read_annotations(labels, themes, groups, corpus_text)
+    if sample_labels is not None:
+        if not sample_labels.is_file():
+            raise ParamsError(f"train.sample_labels: {sample_labels}: no such file (or set train.add_sample: false)")
+        if sample_labels.resolve() != labels.resolve():
+            annotations += read_annotations(sample_labels, themes, groups, corpus_text)
+    return annotations
+
+
 def split_by_document(
     annotations: Sequence[Annotation], holdout_docs: Sequence[str], eval_only: Sequence[str]
 ) -> tuple[list[Annotation], list[Annotation]]:
     """Train / evaluation split by document, never by paragraph.
 
     Evaluation: every paragraph of a held-out document, and every annotation from an
-    evaluation-only file (e.g. the seed paper: another genre, never trained on).
+    evaluation-only file (e.g. the seed paper: another genre, never trained on).  A name that
+    matches nothing is an error: it would silently hold nothing out.
     """
     hold = set(holdout_docs)
     only = set(eval_only)
+    _check_names("data.holdout_docs", "annotated document", holdout_docs, {a.doc for a in annotations})
+    _check_names("data.eval_only", "annotation file", eval_only, {a.source for a in annotations})
     train = [a for a in annotations if a.doc not in hold and a.source not in only]
     test = [a for a in annotations if a.doc in hold or a.source in only]
     return train, test
+
+
+def _check_names(key: str, what: str, names: Sequence[str], known: set[str]) -> None:
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ParamsError(f"{key}: {name!r} matches no {what} in the labels{hint}")

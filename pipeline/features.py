@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # scipy is for training only; inference never imports it
     from scipy.sparse import csr_matrix
 
 from pipeline.lexicon import ThemeLexicon
+from pipeline.params import FeatureConfig
 from pipeline.segment import Segmenter
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -273,8 +274,8 @@ class TopicModel:
     vocabulary: dict[str, int]
     exp_elog_beta: np.ndarray  # (num_topics, vocabulary size)
     alpha: np.ndarray  # (num_topics,)
-    iterations: int = 100
-    tolerance: float = 1e-3
+    iterations: int  # params.yaml topics.inference_iterations
+    tolerance: float  # topics.inference_tolerance
 
     @property
     def num_topics(self) -> int:
@@ -326,29 +327,6 @@ class TopicModel:
 
 
 # ------------------------------------------------------------------- the feature space
-
-
-@dataclass
-class FeatureConfig:
-    """Which blocks to use and how much each weighs (from params.yaml `features`)."""
-
-    word_tfidf: bool = True
-    word_bigrams: bool = False  # also adjacent token pairs ("社会|治理")
-    word_min_df: int = 2
-    word_max_features: int = 20000
-    char_ngram: int = 2  # 0 = off
-    char_min_df: int = 2
-    char_max_features: int = 20000
-    char_weight: float = 1.0
-    topics: bool = True
-    topic_weight: float = 1.0
-    lexicon: bool = True
-    lexicon_weight: float = 1.0
-
-    @classmethod
-    def from_params(cls, params: dict) -> FeatureConfig:
-        known = {k: v for k, v in params.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
 
 
 @dataclass

@@ -1,45 +1,46 @@
-"""Multi-label quality figures: per-theme precision / recall / F1, micro and macro F1."""
+"""Multi-label quality figures: per-theme precision / recall / F1, micro and macro F1 (scikit-learn),
+and the F1-maximising threshold search.  Training and evaluation only (the classify path never
+imports it)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
+from sklearn.metrics import f1_score, precision_recall_fscore_support, precision_score, recall_score
 
 MIN_GROUP_POSITIVES = 5
 
 
-def _prf(tp: int, fp: int, fn: int) -> dict:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": int(tp + fn)}
-
-
 def theme_scores(y_true: np.ndarray, y_pred: np.ndarray, themes: Sequence[str]) -> dict:
-    """Per theme P/R/F1 and support, micro-F1 over all decisions, macro-F1 over themes.
+    """Per theme P/R/F1 and support, micro-F1 over all decisions, macro-F1 over themes (scikit-learn).
 
     A theme with no positives in y_true and none predicted scores F1 = 1 (nothing to find, nothing
     claimed) so that small evaluation groups are not punished for a theme they lack; it is still
-    listed with support 0 so a reader can discount it.  `themes` names the columns (the theme set).
+    listed with support 0 so a reader can discount it.  Precision or recall with nothing to divide
+    by is 0.  `themes` names the columns (the theme set).
     """
-    y_true = np.asarray(y_true, dtype=bool)
-    y_pred = np.asarray(y_pred, dtype=bool)
+    y_true = np.asarray(y_true, dtype=bool).reshape(-1, len(themes))
+    y_pred = np.asarray(y_pred, dtype=bool).reshape(-1, len(themes))
     out: dict = {"n": int(y_true.shape[0])}
-    f1s = []
-    tp_all = fp_all = fn_all = 0
+    if y_true.shape[0] == 0:
+        p = r = f = np.zeros(len(themes))
+        support = np.zeros(len(themes), dtype=int)
+        micro = 0.0
+    else:
+        p, r, f, support = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0)
+        micro = float(f1_score(y_true, y_pred, average="micro", zero_division=0))
+    nothing = ~(y_true | y_pred).any(axis=0)  # no positives, none claimed
+    f1s = np.where(nothing, 1.0, f)
     for j, theme in enumerate(themes):
-        tp = int((y_true[:, j] & y_pred[:, j]).sum())
-        fp = int((~y_true[:, j] & y_pred[:, j]).sum())
-        fn = int((y_true[:, j] & ~y_pred[:, j]).sum())
-        s = _prf(tp, fp, fn)
-        if tp + fp + fn == 0:
-            s["f1"] = 1.0
-        out[theme] = s
-        f1s.append(s["f1"])
-        tp_all, fp_all, fn_all = tp_all + tp, fp_all + fp, fn_all + fn
-    out["micro_f1"] = _prf(tp_all, fp_all, fn_all)["f1"]
-    out["macro_f1"] = round(float(np.mean(f1s)), 4)
+        out[theme] = {
+            "precision": round(float(p[j]), 4),
+            "recall": round(float(r[j]), 4),
+            "f1": round(float(f1s[j]), 4),
+            "support": int(support[j]),
+        }
+    out["micro_f1"] = round(micro, 4)
+    out["macro_f1"] = round(float(np.mean([out[t]["f1"] for t in themes])), 4)
     return out
 
 
@@ -76,13 +77,13 @@ def best_threshold(
 
 
 def precision_recall_curve(y_true: np.ndarray, proba: np.ndarray) -> list[dict]:
-    """Precision and recall at thresholds 0.05 … 0.95 (plot data)."""
+    """Precision and recall at thresholds 0.05 … 0.95 (plot data; precision is 1 when nothing is
+    predicted, recall 0 when there is nothing to find)."""
     y_true = np.asarray(y_true, dtype=bool)
     rows = []
     for t in np.round(np.arange(0.05, 0.951, 0.05), 2):
         pred = proba >= t
-        tp = int((pred & y_true).sum())
-        p = tp / int(pred.sum()) if pred.sum() else 1.0
-        r = tp / int(y_true.sum()) if y_true.sum() else 0.0
-        rows.append({"threshold": float(t), "precision": round(p, 4), "recall": round(r, 4)})
+        p = precision_score(y_true, pred, zero_division=1)
+        r = recall_score(y_true, pred, zero_division=0)
+        rows.append({"threshold": float(t), "precision": round(float(p), 4), "recall": round(float(r), 4)})
     return rows

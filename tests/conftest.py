@@ -1,14 +1,21 @@
-"""Fixtures shared by the test modules: the ../shared material and a CJK font for PDF fixtures."""
+"""Fixtures shared by the test modules: the committed params, the ../shared material and a CJK font."""
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+from pipeline.params import Params, load
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
 _FONT_NAMES = ("wqy", "noto", "droid", "cjk", "source han", "sourcehan", "simsun", "simhei", "ukai", "uming")
 _FONT_DIRS = (
     "/usr/share/fonts",
@@ -51,8 +58,44 @@ def cjk_font() -> Path:
     return candidates[0]
 
 
+def resolved_stages(root: Path) -> dict[str, dict]:
+    """dvc.yaml's stages with `${...}` filled from its `vars` and params.yaml, as DVC would."""
+    import re
+
+    import yaml
+
+    dvc = yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8"))
+    context = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
+    for entry in dvc.get("vars", []):
+        if isinstance(entry, dict):
+            context.update(entry)
+
+    def value(match: re.Match[str]) -> str:
+        node = context
+        for part in match.group(1).split("."):
+            node = node[part]
+        return str(node)
+
+    def fill(node: object) -> object:
+        if isinstance(node, str):
+            return re.sub(r"\$\{\s*([\w.]+)\s*\}", value, node)
+        if isinstance(node, list):
+            return [fill(item) for item in node]
+        if isinstance(node, dict):
+            return {fill(k): fill(v) for k, v in node.items()}
+        return node
+
+    return fill(dvc["stages"])  # type: ignore[return-value]
+
+
 @pytest.fixture(scope="session")
-def sample_bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple:
+def params() -> Params:
+    """The committed params.yaml, typed: tests change what they need with `dataclasses.replace`."""
+    return load(ROOT / "params.yaml")
+
+
+@pytest.fixture(scope="session")
+def sample_bundle(tmp_path_factory: pytest.TempPathFactory, params: Params) -> tuple:
     """A small model trained on the shipped sample's labels, written as a bundle: (model, directory, texts).
 
     Built once per session for every test that needs a real trained model (bundle, evidence, report).
@@ -62,12 +105,12 @@ def sample_bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple:
     import numpy as np
 
     from pipeline.bundle import write_bundle
-    from pipeline.features import FeatureConfig, FeatureSpace, analyse
+    from pipeline.features import FeatureSpace, analyse
     from pipeline.lexicon import ThemeLexicon
     from pipeline.model import ThemeModel
     from pipeline.segment import Segmenter
-    from pipeline.stages.topics import fit_topics, to_topic_model, top_words
-    from pipeline.stages.train import fit_classifier
+    from pipeline.topics import fit_topics, to_topic_model, top_words
+    from pipeline.training import fit_classifier
 
     root = Path(__file__).resolve().parents[1]
     dict_dir = root / "data/dict"
@@ -76,20 +119,15 @@ def sample_bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple:
     y = np.array([[t in r["labels"] for t in ("diplomacy", "governance", "belt_and_road")] for r in rows], dtype=int)
     segmenter = Segmenter.from_files(dict_dir / "policy_terms.txt", dict_dir / "stopwords.txt")
     docs = [a.tokens for a in analyse(segmenter, texts)]
-    params = {
-        "num_topics": 5,
-        "passes": 3,
-        "iterations": 50,
-        "random_state": 1,
-        "no_below": 2,
-        "no_above": 0.5,
-        "keep_n": 5000,
-    }
-    lda, dictionary = fit_topics(docs, params)
+    topics = replace(
+        params.topics, num_topics=5, passes=3, iterations=50, random_state=1, no_below=2, no_above=0.5, keep_n=5000
+    )
+    lda, dictionary = fit_topics(docs, topics)
     lexicon = ThemeLexicon.read(dict_dir / "themes.json")
-    space = FeatureSpace(segmenter, lexicon, FeatureConfig(), topic_model=to_topic_model(lda, dictionary, {}))
+    space = FeatureSpace(segmenter, lexicon, params.features, topic_model=to_topic_model(lda, dictionary, topics))
     space.fit(texts)
-    coef, intercept = fit_classifier(space.transform(texts).to_scipy(), y, np.ones(len(texts)), {"C": 2.0})
+    x = space.transform(texts).to_scipy()
+    coef, intercept = fit_classifier(x, y, np.ones(len(texts)), replace(params.train, C=2.0))
     model = ThemeModel(space, coef, intercept, np.full(3, 0.5))
     directory = tmp_path_factory.mktemp("bundle")
     write_bundle(
@@ -99,7 +137,18 @@ def sample_bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple:
         stopwords_file=dict_dir / "stopwords.txt",
         themes_file=dict_dir / "themes.json",
         topic_words=[[w for w, _ in ws] for ws in top_words(lda, 5)],
-        params={"topics": params},
+        params={"topics": asdict(topics)},
         metrics={"cv": {}},
     )
     return model, directory, texts
+
+
+@pytest.fixture(scope="session")
+def stage_command() -> Callable[[Path, str], list[str]]:
+    """argv of a stage as dvc.yaml runs it in `root` (with this interpreter for `python`)."""
+
+    def command(root: Path, stage: str) -> list[str]:
+        argv = shlex.split(resolved_stages(root)[stage]["cmd"])
+        return [sys.executable if argv[0] == "python" else argv[0], *argv[1:]]
+
+    return command

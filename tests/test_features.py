@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,6 @@ import pytest
 from scipy.special import digamma as scipy_digamma
 
 from pipeline.features import (
-    FeatureConfig,
     FeatureSpace,
     analyse,
     char_ngrams,
@@ -21,8 +21,9 @@ from pipeline.features import (
     to_simplified,
 )
 from pipeline.lexicon import ThemeLexicon
+from pipeline.params import Params
 from pipeline.segment import Segmenter
-from pipeline.stages.topics import fit_topics, gensim_topics, to_topic_model
+from pipeline.topics import fit_topics, gensim_topics, to_topic_model
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,19 +39,21 @@ def sample_texts() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def lda(segmenter: Segmenter, sample_texts: list[str]):
+def lda(segmenter: Segmenter, sample_texts: list[str], params: Params):
     docs = [a.tokens for a in analyse(segmenter, sample_texts)]
-    params = {
-        "num_topics": 6,
-        "passes": 8,
-        "iterations": 100,
-        "random_state": 7,
-        "no_below": 2,
-        "no_above": 0.5,
-        "keep_n": 5000,
-    }
-    model, dictionary = fit_topics(docs, params)
-    return model, dictionary, docs
+    topics = replace(
+        params.topics,
+        num_topics=6,
+        passes=8,
+        iterations=100,
+        random_state=7,
+        no_below=2,
+        no_above=0.5,
+        keep_n=5000,
+        inference_iterations=100,
+    )
+    model, dictionary = fit_topics(docs, topics)
+    return model, dictionary, docs, topics
 
 
 def test_digamma_matches_scipy() -> None:
@@ -59,8 +62,8 @@ def test_digamma_matches_scipy() -> None:
 
 
 def test_numpy_topic_inference_matches_gensim(lda) -> None:
-    model, dictionary, docs = lda
-    tm = to_topic_model(model, dictionary, {})
+    model, dictionary, docs, topics = lda
+    tm = to_topic_model(model, dictionary, topics)
     ours = tm.infer(docs)
     # gensim's E-step started from its random draw, run to the same convergence as ours
     model.iterations, model.gamma_threshold = 1000, 1e-6
@@ -71,8 +74,8 @@ def test_numpy_topic_inference_matches_gensim(lda) -> None:
 
 
 def test_topic_inference_is_batch_independent(lda) -> None:
-    model, dictionary, docs = lda
-    tm = to_topic_model(model, dictionary, {})
+    model, dictionary, docs, topics = lda
+    tm = to_topic_model(model, dictionary, topics)
     together = tm.infer(docs)
     alone = np.vstack([tm.infer([d]) for d in docs[:40]])
     assert np.array_equal(together[:40], alone)
@@ -88,10 +91,11 @@ def test_tfidf_rows_are_unit_length_and_match_vocabulary() -> None:
     assert dense[0, vocab["合作"]] > dense[0, vocab["一带一路"]] * 0.5
 
 
-def test_feature_rows_dot_equals_scipy(segmenter: Segmenter, sample_texts: list[str], lda) -> None:
-    model, dictionary, _ = lda
+def test_feature_rows_dot_equals_scipy(segmenter: Segmenter, sample_texts: list[str], lda, params: Params) -> None:
+    model, dictionary, _, topics = lda
     lexicon = ThemeLexicon.read(ROOT / "data/dict/themes.json")
-    space = FeatureSpace(segmenter, lexicon, FeatureConfig(), topic_model=to_topic_model(model, dictionary, {}))
+    config = replace(params.features, topic_weight=1.0)
+    space = FeatureSpace(segmenter, lexicon, config, topic_model=to_topic_model(model, dictionary, topics))
     space.fit(sample_texts)
     rows = space.transform(sample_texts[:50])
     w = np.random.default_rng(0).normal(size=(rows.n_features, 3))

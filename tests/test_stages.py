@@ -1,32 +1,31 @@
-"""The stages' pure functions on small real data (real gensim, real scikit-learn)."""
+"""The library behind the stages (topics, training, evaluation) on small real data: real gensim,
+real scikit-learn."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from pipeline.evaluation import label_string, topic_theme_auc
 from pipeline.features import analyse
 from pipeline.lexicon import ThemeLexicon
+from pipeline.params import Params, TopicsParams
 from pipeline.readers import read_corpus
 from pipeline.segment import Segmenter
-from pipeline.stages.evaluate import label_string, topic_theme_auc
-from pipeline.stages.topics import fit_topics, seeded_eta, to_topic_model
-from pipeline.stages.train import TrainingSet, cross_validate, fit_classifier, weak_labels
+from pipeline.topics import fit_topics, seeded_eta, to_topic_model
+from pipeline.training import TrainingSet, cross_validate, fit_classifier, weak_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 DICT = ROOT / "data/dict"
-PARAMS = {
-    "num_topics": 4,
-    "passes": 2,
-    "iterations": 30,
-    "random_state": 3,
-    "no_below": 2,
-    "no_above": 0.5,
-    "keep_n": 3000,
-}
+
+
+@pytest.fixture(scope="module")
+def small(params: Params) -> TopicsParams:
+    return replace(params.topics, num_topics=4, passes=2, iterations=30, random_state=3, no_below=2, keep_n=3000)
 
 
 @pytest.fixture(scope="module")
@@ -45,22 +44,25 @@ def test_ingest_records_carry_ids_text_and_metadata() -> None:
     assert all(r["id"] == f"{r['doc']}#{r['index']:03d}" and r["text"] and r["source"] for r in records)
 
 
-def test_lda_is_deterministic_for_a_seed(segmenter: Segmenter, labelled: list[dict]) -> None:
+def test_lda_is_deterministic_for_a_seed(segmenter: Segmenter, labelled: list[dict], small: TopicsParams) -> None:
     docs = [a.tokens for a in analyse(segmenter, [r["text"] for r in labelled])]
-    (a, da), (b, db) = fit_topics(docs, PARAMS), fit_topics(docs, PARAMS)
+    (a, da), (b, db) = fit_topics(docs, small), fit_topics(docs, small)
     assert np.array_equal(a.expElogbeta, b.expElogbeta) and da.token2id == db.token2id
-    c, _ = fit_topics(docs, {**PARAMS, "random_state": 4})
+    c, _ = fit_topics(docs, replace(small, random_state=4))
     assert not np.array_equal(a.expElogbeta, c.expElogbeta)
 
 
-def test_seeded_eta_pulls_topic_i_towards_theme_i(segmenter: Segmenter, labelled: list[dict]) -> None:
+def test_seeded_eta_pulls_topic_i_towards_theme_i(
+    segmenter: Segmenter, labelled: list[dict], small: TopicsParams
+) -> None:
     docs = [a.tokens for a in analyse(segmenter, [r["text"] for r in labelled])]
     lexicon = ThemeLexicon.read(DICT / "themes.json")
-    lda, dictionary = fit_topics(docs, {**PARAMS, "seed_from_lexicon": True, "seed_weight": 2.0}, lexicon)
+    seeded = replace(small, seed_from_lexicon=True, seed_weight=2.0)
+    lda, dictionary = fit_topics(docs, seeded, lexicon)
     eta = seeded_eta(dictionary, lexicon, 4, 0.25, 2.0)
     term = dictionary.token2id["一带一路"]
     assert eta[2, term] == 2.25 and eta[0, term] == 0.25 and eta[3].max() == 0.25
-    assert to_topic_model(lda, dictionary, {}).num_topics == 4
+    assert to_topic_model(lda, dictionary, seeded).num_topics == 4
 
 
 def test_weak_labels_follow_the_lexicon_rule(segmenter: Segmenter, labelled: list[dict]) -> None:
@@ -75,16 +77,17 @@ def test_weak_labels_follow_the_lexicon_rule(segmenter: Segmenter, labelled: lis
         assert np.array_equal(row, counts[:, 0] >= 2)
 
 
-def test_grouped_cross_validation_never_scores_a_document_it_trained_on(labelled: list[dict]) -> None:
+def test_grouped_cross_validation_never_scores_a_document_it_trained_on(labelled: list[dict], params: Params) -> None:
     from scipy.sparse import csr_matrix
 
     rng = np.random.default_rng(0)
     y = np.array([[t in r["labels"] for t in ("diplomacy", "governance", "belt_and_road")] for r in labelled], int)
     x = csr_matrix(np.hstack([y + rng.normal(0, 0.3, y.shape), rng.normal(size=(len(y), 5))]))
     ts = TrainingSet([r["text"] for r in labelled], y, [r["doc"] for r in labelled], np.ones(len(y)))
-    oof, gold = cross_validate(x, ts, np.ones(len(y), bool), {"C": 1.0, "cv_folds": 5})
-    assert not np.isnan(oof).any() and gold.all()
-    coef, intercept = fit_classifier(x, y, np.ones(len(y)), {"C": 1.0})
+    train = replace(params.train, C=1.0, cv_folds=5)
+    oof = cross_validate(x, ts, np.ones(len(y), bool), train)
+    assert not np.isnan(oof).any()
+    coef, intercept = fit_classifier(x, y, np.ones(len(y)), train)
     assert coef.shape == (x.shape[1], 3) and intercept.shape == (3,)
 
 

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -154,11 +155,11 @@ def test_experiment_run_and_compare(project: Path) -> None:
     assert "topics.num_topics" in params
 
 
-def test_bad_corpus_path_is_one_line(project: Path, tmp_path: Path) -> None:
+def test_bad_corpus_path_is_one_line(project: Path, tmp_path: Path, stage_command: Callable) -> None:
     work = tmp_path / "w"
     shutil.copytree(project, work, ignore=shutil.ignore_patterns(".dvc", ".git"))
     write_params(work, data__corpus="no/such/folder")
-    proc = sh(sys.executable, "-m", "pipeline.stages.ingest", cwd=work, check=False)
+    proc = sh(*stage_command(work, "ingest"), cwd=work, check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: no/such/folder: no such file or directory"
 
@@ -186,7 +187,11 @@ def test_shared_corpus_experiment(project: Path) -> None:
     """The README's real-corpus run: the same pipeline pointed at ../shared by params alone."""
     sh("git", "checkout", "HEAD", "--", "params.yaml", cwd=project)  # undo experiments applied by earlier tests
     corpus, labels = (SHARED / "corpus").resolve(), (SHARED / "labels").resolve()
-    sh("dvc", "exp", "run", "-n", "shared", "-S", f"data.corpus={corpus}", "-S", f"data.labels={labels}", cwd=project)
+    holdout = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))["data"]["holdout_docs"]
+    holdout += ["gwr-2016", "gwr-2024", "cpc-18"]
+    sets = [f"data.corpus={corpus}", f"data.labels={labels}", f"data.holdout_docs=[{','.join(holdout)}]"]
+    sets.append("data.eval_only=[seed-annotated]")
+    sh("dvc", "exp", "run", "-n", "shared", *[a for s in sets for a in ("-S", s)], cwd=project)
     metrics = json.loads((project / "metrics/evaluate.json").read_text())
     national = metrics["groups"]["national_report"]
     assert national["model"]["n"] > 300 and metrics["groups"]["seed_paper"]["model"]["n"] == 54
@@ -225,7 +230,9 @@ def test_classify_path_never_imports_the_training_stack(project: Path) -> None:
         ("unknown-id", "train", "bad.jsonl:1: unknown id 'nowhere#001'"),
     ],
 )
-def test_stage_input_errors_are_one_line(project: Path, tmp_path: Path, setup: str, stage: str, expected: str) -> None:
+def test_stage_input_errors_are_one_line(
+    project: Path, tmp_path: Path, stage_command: Callable, setup: str, stage: str, expected: str
+) -> None:
     work = tmp_path / "w"
     shutil.copytree(project, work, ignore=shutil.ignore_patterns(".dvc", ".git"))
     if setup == "empty-corpus":
@@ -242,6 +249,6 @@ def test_stage_input_errors_are_one_line(project: Path, tmp_path: Path, setup: s
         }[setup]
         (work / "bad.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
         write_params(work, data__labels="bad.jsonl")
-    proc = sh(sys.executable, "-m", f"pipeline.stages.{stage}", cwd=work, check=False)
+    proc = sh(*stage_command(work, stage), cwd=work, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1 and expected in proc.stderr, proc.stderr

@@ -1,44 +1,39 @@
-"""Thin DVC entry points: read a params section, call the library, write outputs.
-
-Run as `python -m pipeline.stages.<name>`; only dvc.yaml calls them.  Training libraries
-(gensim, scikit-learn) are imported here and nowhere on the CLI's classify path (boundary B1).
+"""Thin DVC entry points: read params, take paths from the command line (dvc.yaml `cmd`), call the
+library, write outputs.  Only dvc.yaml runs them; no stage imports another, and tests and benchmarks
+import the library modules instead.  Training libraries (gensim, scikit-learn) are imported only by
+these stages and what only they use (boundary B1).
 """
 
 from __future__ import annotations
 
-import json
+import argparse
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from pipeline.readers import InputError
 
 
+class _Arguments(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, like every other stage error
+        print(f"error: {self.prog}: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def stage_paths(stage: str, *names: str) -> argparse.Namespace:
+    """The stage's input and output paths, each a required `--name PATH` option in dvc.yaml's cmd
+    (dashes in option names become underscores in the result)."""
+    parser = _Arguments(prog=f"pipeline.stages.{stage}")
+    for name in names:
+        parser.add_argument(f"--{name}", type=Path, required=True)
+    return parser.parse_args()
+
+
 def run(main: Callable[[], None]) -> None:
-    """Run a stage; input problems end it with a one-line message and exit code 2, no traceback."""
+    """Run a stage; input and params problems end it with a one-line message and exit code 2."""
     try:
         main()
     except (InputError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
-
-
-def write_jsonl(path: Path, rows: Iterable[dict]) -> int:
-    """Write rows as deterministic JSON lines; returns the count."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with path.open("w", encoding="utf-8") as out:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
-            n += 1
-    return n
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
-def write_json(path: Path, obj: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,129 @@
+"""LDA topics with gensim: vocabulary filtering, a seeded (deterministic) LdaModel, its quality
+figures, and the tables the topics stage writes.  Training only (imports gensim)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from gensim.corpora import Dictionary
+from gensim.models import CoherenceModel, LdaModel
+
+from pipeline.features import TopicModel
+from pipeline.lexicon import ThemeLexicon
+from pipeline.params import TopicsParams
+
+PARITY_SAMPLE = 2000  # paragraphs on which numpy inference is compared with gensim's
+
+
+def seeded_eta(
+    dictionary: Dictionary, lexicon: ThemeLexicon, num_topics: int, base: float, weight: float
+) -> np.ndarray:
+    """η prior that pulls topic i towards theme i's strong lexicon terms (guided LDA)."""
+    eta = np.full((num_topics, len(dictionary)), base)
+    for i, theme in enumerate(lexicon.themes[:num_topics]):
+        for term in lexicon.strong[theme]:
+            if term in dictionary.token2id:
+                eta[i, dictionary.token2id[term]] += weight
+    return eta
+
+
+def fit_topics(
+    docs: Sequence[Sequence[str]], params: TopicsParams, lexicon: ThemeLexicon | None = None
+) -> tuple[LdaModel, Dictionary]:
+    """Vocabulary filtering and LdaModel training; same docs and params → same model."""
+    dictionary = Dictionary(docs)
+    dictionary.filter_extremes(no_below=params.no_below, no_above=params.no_above, keep_n=params.keep_n)
+    if len(dictionary) == 0:
+        raise ValueError("topics: no words left after no_below/no_above filtering; lower topics.no_below")
+    corpus = [dictionary.doc2bow(d) for d in docs]
+    k = params.num_topics
+    eta: object = params.eta
+    if params.seed_from_lexicon:
+        if lexicon is None:
+            raise ValueError("topics.seed_from_lexicon needs the theme lexicon")
+        base = params.eta if isinstance(params.eta, float) else 1.0 / k
+        eta = seeded_eta(dictionary, lexicon, k, base, params.seed_weight)
+    lda = LdaModel(
+        corpus=corpus,
+        id2word=dictionary,
+        num_topics=k,
+        passes=params.passes,
+        iterations=params.iterations,
+        alpha=params.alpha,
+        eta=eta,
+        random_state=params.random_state,
+        chunksize=params.chunksize,
+        eval_every=None,
+        dtype=np.float64,
+    )
+    return lda, dictionary
+
+
+def to_topic_model(lda: LdaModel, dictionary: Dictionary, params: TopicsParams) -> TopicModel:
+    """What numpy inference needs of the trained model (the classify path never loads gensim)."""
+    vocabulary = {dictionary[i]: i for i in range(len(dictionary))}
+    return TopicModel(
+        vocabulary,
+        np.asarray(lda.expElogbeta, dtype=np.float64),
+        np.asarray(lda.alpha, dtype=np.float64),
+        iterations=params.inference_iterations,
+        tolerance=params.inference_tolerance,
+    )
+
+
+def gensim_topics(lda: LdaModel, dictionary: Dictionary, docs: Sequence[Sequence[str]]) -> np.ndarray:
+    """Dense topic proportions from gensim's own inference (for the parity check)."""
+    out = np.zeros((len(docs), lda.num_topics))
+    for i, d in enumerate(docs):
+        for k, p in lda.get_document_topics(dictionary.doc2bow(d), minimum_probability=0.0):
+            out[i, k] = p
+    return out
+
+
+def topic_metrics(
+    lda: LdaModel, dictionary: Dictionary, docs: Sequence[Sequence[str]], topic_model: TopicModel, topn: int
+) -> dict:
+    """Coherence (c_v, u_mass), perplexity, and the parity of numpy inference with gensim's."""
+    corpus = [dictionary.doc2bow(d) for d in docs]
+    texts = [list(d) for d in docs if d]
+    c_v = CoherenceModel(model=lda, texts=texts, dictionary=dictionary, coherence="c_v", topn=topn, processes=1)
+    u_mass = CoherenceModel(model=lda, corpus=corpus, dictionary=dictionary, coherence="u_mass", topn=topn)
+    sample = [d for d in docs if d][:PARITY_SAMPLE]
+    mad = float(np.abs(topic_model.infer(sample) - gensim_topics(lda, dictionary, sample)).mean()) if sample else 0.0
+    bound = lda.log_perplexity([b for b in corpus if b])
+    return {
+        "c_v": round(float(c_v.get_coherence()), 4),
+        "u_mass": round(float(u_mass.get_coherence()), 4),
+        "perplexity": round(float(np.exp2(-bound)), 2),
+        "num_topics": lda.num_topics,
+        "vocabulary": len(dictionary),
+        "inference_mad_vs_gensim": float(f"{mad:.2e}"),
+    }
+
+
+def top_words(lda: LdaModel, topn: int) -> list[list[tuple[str, float]]]:
+    return [[(w, float(p)) for w, p in lda.show_topic(k, topn)] for k in range(lda.num_topics)]
+
+
+def write_topic_words(path: Path, words: list[list[tuple[str, float]]]) -> None:
+    """topic, rank, word, weight: one row per top word."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        w = csv.writer(out)
+        w.writerow(["topic", "rank", "word", "weight"])
+        for k, ws in enumerate(words):
+            for rank, (word, p) in enumerate(ws, 1):
+                w.writerow([k, rank, word, f"{p:.6f}"])
+
+
+def write_paragraph_topics(path: Path, ids: Sequence[str], docs: Sequence[Sequence[str]], theta: np.ndarray) -> None:
+    """id, dominant topic (empty for a paragraph without tokens), proportion of every topic."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        w = csv.writer(out)
+        w.writerow(["id", "dominant_topic", *[f"topic_{k}" for k in range(theta.shape[1])]])
+        for ident, doc, row in zip(ids, docs, theta, strict=True):
+            w.writerow([ident, int(np.argmax(row)) if doc else "", *[f"{p:.6f}" for p in row]])

@@ -1,0 +1,151 @@
+"""Training the theme classifier: the training set (gold labels, sample weights, optional weak
+labels), one-vs-rest logistic regression, document-grouped cross-validation and per-theme
+thresholds.  Pure functions of data and params (scikit-learn; training only)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+from pipeline.annotations import Annotation, label_matrix
+from pipeline.features import FeatureSpace, analyse
+from pipeline.lexicon import ThemeLexicon
+from pipeline.metrics import best_threshold, theme_scores
+from pipeline.model import ThemeModel
+from pipeline.params import TrainParams
+from pipeline.segment import Segmenter
+
+
+@dataclass
+class TrainingSet:
+    texts: list[str]
+    y: np.ndarray  # (n, themes)
+    groups: list[str]  # document ids, for grouped CV
+    weights: np.ndarray  # per-paragraph sample weights (weak labels weigh less)
+    genres: list[str] = field(default_factory=list)  # genre group per paragraph (threshold balancing)
+    n_gold: int = 0  # the first n_gold rows are annotated; the rest are weak labels
+
+
+def weak_labels(
+    segmenter: Segmenter, lexicon: ThemeLexicon, paragraphs: Sequence[dict], exclude: set[str], limit: int
+) -> tuple[list[str], np.ndarray]:
+    """Lexicon-derived labels for unannotated corpus paragraphs: a theme when ≥ 2 of its strong terms
+    occur, `none` when no theme term occurs at all; ambiguous paragraphs are left out.
+    Every k-th eligible paragraph is taken so the choice is deterministic."""
+    texts, ys = [], []
+    candidates = [p["text"] for p in paragraphs if p["text"] not in exclude and len(p["text"]) >= 20]
+    for text, a in zip(candidates, analyse(segmenter, candidates), strict=True):
+        c = lexicon.counts(a.tokens)
+        y = c[:, 0] >= 2
+        if y.any() or (c[:, :2].sum() == 0):
+            texts.append(text)
+            ys.append(y.astype(np.int64))
+    step = max(1, len(texts) // max(limit, 1))
+    return texts[::step][:limit], np.array(ys[::step][:limit]).reshape(-1, len(lexicon.themes))
+
+
+def fit_classifier(
+    x: csr_matrix, y: np.ndarray, weights: np.ndarray, params: TrainParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """One logistic regression per theme (one-vs-rest); returns coef (features × themes) and intercepts."""
+    coef = np.zeros((x.shape[1], y.shape[1]))
+    intercept = np.zeros(y.shape[1])
+    for j in range(y.shape[1]):
+        if y[:, j].min() == y[:, j].max():
+            intercept[j] = 10.0 if y[0, j] else -10.0
+            continue
+        clf = LogisticRegression(
+            C=params.C,
+            class_weight=None if params.class_weight == "none" else params.class_weight,
+            solver=params.solver,
+            max_iter=5000,
+            random_state=0,  # liblinear shuffles; a fixed seed keeps training byte-identical
+        )
+        clf.fit(x, y[:, j], sample_weight=weights)
+        coef[:, j] = clf.coef_[0]
+        intercept[j] = clf.intercept_[0]
+    return coef, intercept
+
+
+def predict_proba(x: csr_matrix, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(x @ coef + intercept)))
+
+
+def cross_validate(x: csr_matrix, ts: TrainingSet, gold: np.ndarray, params: TrainParams) -> np.ndarray:
+    """Out-of-fold probabilities by document-grouped K-fold (gold rows only are scored; NaN when
+    fewer than two documents can be folded)."""
+    groups = np.asarray(ts.groups)
+    n_folds = min(params.cv_folds, len(set(groups[gold])))
+    oof = np.full(ts.y.shape, np.nan, dtype=float)
+    if n_folds < 2:
+        return oof
+    for fit_idx, test_idx in GroupKFold(n_splits=n_folds).split(x, ts.y, groups):
+        coef, intercept = fit_classifier(x[fit_idx], ts.y[fit_idx], ts.weights[fit_idx], params)
+        oof[test_idx] = predict_proba(x[test_idx], coef, intercept)
+    return oof
+
+
+def training_set(
+    train: Sequence[Annotation],
+    themes: Sequence[str],
+    weak: tuple[list[str], np.ndarray] | None,
+    mixed_sample: str | None,
+    params: TrainParams,
+) -> TrainingSet:
+    """Gold training paragraphs (with sample weights and genre groups), plus weak labels if given.
+    `mixed_sample` is the file stem of the shipped sample's labels when they are mixed into other
+    labels: `train.sample_weight` then sets how much its genres count."""
+    texts = [a.text for a in train]
+    y = label_matrix(train, themes)
+    docs = [a.doc for a in train]
+    genres = [a.group for a in train]
+    weights = np.array([params.sample_weight if a.source == mixed_sample else 1.0 for a in train])
+    if weak is not None:
+        w_texts, w_y = weak
+        texts += w_texts
+        y = np.vstack([y, w_y])
+        docs += [f"weak#{i % 10}" for i in range(len(w_texts))]
+        genres += ["weak"] * len(w_texts)
+        weights = np.concatenate([weights, np.full(len(w_texts), params.weak_weight)])
+    return TrainingSet(texts, y, docs, weights, genres, len(train))
+
+
+def mixed_sample_stem(labels: Path, sample_labels: Path | None) -> str | None:
+    """The sample's file stem when its labels are added to other labels, else None."""
+    if sample_labels is None or sample_labels.resolve() == labels.resolve():
+        return None
+    return sample_labels.stem
+
+
+def train_model(ts: TrainingSet, space: FeatureSpace, params: TrainParams) -> tuple[ThemeModel, dict]:
+    """Fit the feature space and the per-theme classifiers; thresholds from grouped CV."""
+    themes = space.lexicon.themes
+    space.fit(ts.texts)
+    x = space.transform(ts.texts).to_scipy()
+    gold = np.arange(len(ts.texts)) < ts.n_gold
+    oof = cross_validate(x, ts, gold, params)
+    scored = gold & ~np.isnan(oof[:, 0])
+    by_group = np.asarray(ts.genres)[scored] if params.threshold_by_group else None
+    thresholds = np.array(
+        [
+            best_threshold(ts.y[scored, j], oof[scored, j], params.default_threshold, groups=by_group)
+            for j in range(len(themes))
+        ]
+    )
+    coef, intercept = fit_classifier(x, ts.y, ts.weights, params)
+    cv = theme_scores(ts.y[scored], oof[scored] >= thresholds, themes) if scored.any() else {}
+    metrics = {
+        "cv": cv,
+        "thresholds": dict(zip(themes, thresholds.round(2).tolist(), strict=True)),
+        "n_train": ts.n_gold,
+        "n_weak": len(ts.texts) - ts.n_gold,
+        "n_features": int(x.shape[1]),
+        "train_docs": len(set(ts.groups[: ts.n_gold])),
+    }
+    return ThemeModel(space, coef, intercept, thresholds), metrics
