@@ -85,7 +85,7 @@ class TopicModelRef:
         return cls(str(directory), _digest(*sorted(directory.iterdir())))
 
     def load(self) -> TopicModel:
-        from pipeline.stages.topics import read_topic_model
+        from pipeline.topic_store import read_topic_model
 
         directory = Path(self.path)
         if _digest(*sorted(directory.iterdir())) != self.digest:
