@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -93,11 +93,12 @@ def test_the_shared_corpus_has_no_licence_paragraphs_after_ingest(shared_dir: Pa
     assert len(texts) > 8000
 
 
-def test_ingest_stage_names_the_file_of_a_bad_corpus(tmp_path: Path) -> None:
-    (tmp_path / "params.yaml").write_text("data:\n  corpus: corpus.jsonl\n  text_field: content\n", encoding="utf-8")
+def test_ingest_stage_names_the_file_of_a_bad_corpus(tmp_path: Path, stage_command: Callable) -> None:
+    params = (REPO / "params.yaml").read_text(encoding="utf-8")
+    (tmp_path / "params.yaml").write_text(params.replace("corpus: data/sample/docs", "corpus: corpus.jsonl", 1))
     (tmp_path / "corpus.jsonl").write_bytes(b'{"content": "\xff\xfe bad"}\n')
     run = subprocess.run(
-        [sys.executable, "-m", "pipeline.stages.ingest"],
+        stage_command(REPO, "ingest"),
         cwd=tmp_path,
         capture_output=True,
         text=True,
