@@ -100,7 +100,7 @@ def make_project(repo: Path, labels: list[dict] | None = None) -> list[dict]:
     params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
     params["data"].update(
         corpus="gen/corpus",
-        labels="gen/labels/labels.jsonl",
+        labels="gen/labels",  # a folder: imported label files are added beside
         themes="gen/themes.json",
         holdout_docs=["report-4", "report-5"],
         eval_only=[],

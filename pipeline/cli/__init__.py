@@ -29,7 +29,7 @@ import typer
 from pipeline.cli.failure import EXIT_FAILED, Failure
 from pipeline.readers import InputError
 
-COMMAND_MODULES = ("classify", "inspect", "trends")
+COMMAND_MODULES = ("classify", "inspect", "trends", "annotate")
 
 app = typer.Typer(
     add_completion=False,

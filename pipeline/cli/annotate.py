@@ -1,0 +1,167 @@
+"""`suggest` and `import-labels`: the annotation loop around Label Studio, doccano or a spreadsheet.
+
+policy-themes suggest CORPUS… -n 100 --labels data/labels -o suggestions/
+(label the tasks in Label Studio / doccano / the CSV, export)
+policy-themes import-labels export.json -o data/labels/round-1.jsonl
+dvc repro && dvc metrics diff
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pipeline.cli.failure import Failure
+from pipeline.cli.options import DEFAULT_MODEL_DIR, ModelDir
+from pipeline.documents import InputError
+
+if TYPE_CHECKING:
+    from pipeline.label_tasks import Suggestion
+    from pipeline.model import ThemeModel
+    from pipeline.themes import ThemeSet
+
+DEFAULT_THEMES = Path("data/dict/themes.json")
+
+
+def _labelled(paths: list[Path], themes: ThemeSet, corpus_text: dict[str, str]) -> tuple[set[str], list[str]]:
+    """Ids and texts of every labelled paragraph (labels naming another theme are an error)."""
+    from pipeline.annotations import read_annotations
+
+    ids: set[str] = set()
+    texts: list[str] = []
+    for path in paths:
+        for a in read_annotations(path, themes, corpus_text=corpus_text):
+            ids.add(a.id)
+            texts.append(a.text)
+    return ids, texts
+
+
+def _suggestions(model: ThemeModel, candidates: list, labelled_texts: list[str], n: int) -> list[Suggestion]:
+    from pipeline.label_tasks import Suggestion
+    from pipeline.suggest import MinHasher, SuggestConfig, select, uncertainty
+
+    proba = model.predict_proba([c.text for c in candidates]) if candidates else None
+    if proba is None:
+        return []
+    scores = uncertainty(proba, model.thresholds)
+    hasher = MinHasher()
+    chosen = select(candidates, scores, SuggestConfig(n=n), hasher.signatures(labelled_texts), hasher)
+    themes = model.themes
+    out = []
+    for i in chosen:
+        c, p = candidates[i], proba[i]
+        predicted = tuple(t for j, t in enumerate(themes) if p[j] >= model.thresholds[j])
+        out.append(
+            Suggestion(
+                c.id,
+                c.doc,
+                c.genre,
+                c.text,
+                predicted,
+                {t: round(float(p[j]), 4) for j, t in enumerate(themes)},
+                scores[i],
+            )
+        )
+    return out
+
+
+def suggest(
+    corpus: Annotated[list[Path], typer.Argument(help="Corpus folders or files (as data.corpus).", show_default=False)],
+    n: Annotated[int, typer.Option("-n", min=1, help="How many paragraphs to suggest.")] = 100,
+    labels: Annotated[
+        list[Path] | None, typer.Option("--labels", "-l", help="Labels already made (file or folder; repeatable).")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--output", "-o", help="Folder for the task files.")] = Path("suggestions"),
+    text_field: Annotated[str, typer.Option(help="Text field of .jsonl documents.")] = "content",
+    model_dir: ModelDir = DEFAULT_MODEL_DIR,
+) -> None:
+    """Choose the paragraphs whose labels would teach the model most and write them as a Label
+    Studio import (tasks with the model's predictions + labelling config), doccano JSONL and CSV."""
+    from pipeline.bundle import BundleError, read_bundle, theme_set
+    from pipeline.documents import language, read_corpus
+    from pipeline.label_tasks import write_tasks
+    from pipeline.suggest import Candidate
+
+    try:
+        model, manifest = read_bundle(model_dir)
+        themes = theme_set(model_dir)
+    except BundleError as err:
+        raise Failure(str(err)) from None
+    paragraphs = [p for root in corpus for p in read_corpus(root, text_field)]
+    ids, texts = _labelled(labels or [], themes, {p.id: p.text for p in paragraphs})
+    done = {" ".join(t.split()) for t in texts}
+    candidates = [
+        Candidate(p.id, p.doc, str(p.meta.get("genre") or Path(str(p.meta.get("source", p.doc))).stem), p.text)
+        for p in paragraphs
+        if p.id not in ids and " ".join(p.text.split()) not in done and language(p.text) == "zh"
+    ]
+    chosen = _suggestions(model, candidates, texts, n)
+    written = write_tasks(out_dir, chosen, themes, manifest["checksum"][:12])
+    docs, genres = len({s.doc for s in chosen}), len({s.genre for s in chosen})
+    print(
+        f"suggest: {len(chosen)} of {len(candidates)} unlabelled Chinese paragraphs ({len(paragraphs)} read, "
+        f"{len(ids)} labelled) from {docs} documents, {genres} genres → {', '.join(map(str, written))}",
+        file=sys.stderr,
+    )
+
+
+def _theme_set_for_import(themes_file: Path | None) -> ThemeSet:
+    """--themes, else params.yaml's data.themes, else the shipped default."""
+    from pipeline.themes import ThemeSet
+
+    if themes_file is None:
+        themes_file = DEFAULT_THEMES
+        params = Path("params.yaml")
+        if params.is_file():
+            import yaml
+
+            themes_file = Path(
+                ((yaml.safe_load(params.read_text(encoding="utf-8")) or {}).get("data") or {}).get(
+                    "themes", DEFAULT_THEMES
+                )
+            )
+    try:
+        return ThemeSet.read(themes_file)
+    except ValueError as err:
+        raise Failure(str(err)) from None
+
+
+def import_labels(
+    exports: Annotated[list[Path], typer.Argument(help="Label Studio .json, doccano .jsonl or .csv exports.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Labels file to write (.jsonl).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="auto | labelstudio | doccano | csv")] = "auto",
+    themes_file: Annotated[
+        Path | None, typer.Option("--themes", help="Theme-set file (default: params.yaml data.themes).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite the output file.")] = False,
+) -> None:
+    """Read annotation-tool exports back into the labels format the pipeline trains on, validated."""
+    from pipeline.label_import import FORMATS, import_labels, write_labels
+
+    if fmt not in FORMATS:
+        raise Failure(f"--format must be one of {', '.join(FORMATS)}")
+    if output.exists() and not force:
+        raise Failure(f"{output}: exists; pass --force to overwrite it")
+    themes = _theme_set_for_import(themes_file)
+    try:
+        result = import_labels(exports, themes, fmt)
+    except InputError as err:
+        raise Failure(str(err)) from None
+    if not result.labels:
+        raise Failure(
+            f"no labelled paragraphs in {', '.join(map(str, exports))} ({result.unlabelled} not labelled yet)"
+        )
+    write_labels(output, result.labels)
+    print(
+        f"import-labels: {len(result.labels)} labelled paragraphs → {output} ({result.unlabelled} not labelled yet, "
+        f"{result.agreeing} repeated labels that agree)",
+        file=sys.stderr,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(suggest)
+    app.command("import-labels")(import_labels)
