@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.annotations import Annotation
 from pipeline.documents import InputError
 from pipeline.themes import ThemeSet
 
@@ -33,25 +34,17 @@ FORMATS = ("auto", "labelstudio", "doccano", "csv")
 _SEPARATORS = re.compile(r"[;,|，；]")
 
 
-@dataclass(frozen=True)
-class ImportedLabel:
-    id: str
-    doc: str
-    text: str
-    labels: tuple[str, ...]
-    genre: str | None
-    where: str  # file and record, for messages
-
-    def row(self) -> dict:
-        out = {"id": self.id, "doc": self.doc, "text": self.text, "labels": list(self.labels)}
-        if self.genre:
-            out["genre"] = self.genre
-        return out
+def label_row(a: Annotation) -> dict:
+    """A labels-file line; `group` holds the genre the tool exported (may be empty)."""
+    out = {"id": a.id, "doc": a.doc, "text": a.text, "labels": list(a.labels)}
+    if a.group:
+        out["genre"] = a.group
+    return out
 
 
 @dataclass
 class ImportResult:
-    labels: list[ImportedLabel]
+    labels: list[Annotation]
     unlabelled: int = 0  # tasks / lines nobody has labelled yet
     agreeing: int = 0  # repeated labels of one paragraph that agree (kept once)
 
@@ -70,13 +63,13 @@ def _themes(names: object, themes: ThemeSet, where: str) -> tuple[str, ...]:
 
 def _label(
     ident: object, text: object, doc: object, genre: object, labels: tuple[str, ...], where: str
-) -> ImportedLabel:
+) -> Annotation:
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{where}: missing text")
     if not isinstance(ident, str | int) or str(ident) == "":
         raise InputError(f"{where}: missing id")
     ident = str(ident)
-    return ImportedLabel(ident, str(doc or ident.split("#")[0]), text, labels, str(genre) if genre else None, where)
+    return Annotation(ident, str(doc or ident.split("#")[0]), text, labels, str(genre or ""), where)
 
 
 def _labelstudio_choices(task: dict, themes: ThemeSet, where: str) -> tuple[str, ...] | None:
@@ -98,7 +91,7 @@ def _labelstudio_choices(task: dict, themes: ThemeSet, where: str) -> tuple[str,
     return found[0] if found else None
 
 
-def read_labelstudio(path: Path, themes: ThemeSet) -> Iterator[ImportedLabel | None]:
+def read_labelstudio(path: Path, themes: ThemeSet) -> Iterator[Annotation | None]:
     try:
         tasks = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -119,7 +112,7 @@ def read_labelstudio(path: Path, themes: ThemeSet) -> Iterator[ImportedLabel | N
         )
 
 
-def read_doccano(path: Path, themes: ThemeSet) -> Iterator[ImportedLabel | None]:
+def read_doccano(path: Path, themes: ThemeSet) -> Iterator[Annotation | None]:
     with path.open(encoding="utf-8-sig") as handle:
         for lineno, line in enumerate(handle, 1):
             if not line.strip():
@@ -139,7 +132,7 @@ def read_doccano(path: Path, themes: ThemeSet) -> Iterator[ImportedLabel | None]
             yield _label(ident, rec.get("text"), rec.get("doc"), rec.get("genre"), _themes(names, themes, where), where)
 
 
-def read_sheet(path: Path, themes: ThemeSet) -> Iterator[ImportedLabel | None]:
+def read_sheet(path: Path, themes: ThemeSet) -> Iterator[Annotation | None]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         if not reader.fieldnames or "labels" not in reader.fieldnames or "text" not in reader.fieldnames:
@@ -186,19 +179,19 @@ def import_labels(paths: Sequence[Path], themes: ThemeSet, fmt: str = "auto") ->
 def _consistent(result: ImportResult) -> ImportResult:
     """One record per paragraph: repeats that agree are merged; an id naming two different texts,
     or one paragraph (id or text) with two different label sets, is an error."""
-    by_id: dict[str, ImportedLabel] = {}
-    by_text: dict[str, ImportedLabel] = {}
-    kept: list[ImportedLabel] = []
+    by_id: dict[str, Annotation] = {}
+    by_text: dict[str, Annotation] = {}
+    kept: list[Annotation] = []
     for rec in result.labels:
         key = " ".join(rec.text.split())
         first = by_id.get(rec.id)
         if first is not None and " ".join(first.text.split()) != key:
-            raise InputError(f"{rec.where}: duplicate id {rec.id!r} for a different paragraph (first at {first.where})")
+            raise InputError(f"{rec.source}: duplicate id {rec.id!r} for another paragraph (first at {first.source})")
         first = first or by_text.get(key)
         if first is not None:
             if first.labels != rec.labels:
                 was, now = "+".join(first.labels) or NONE, "+".join(rec.labels) or NONE
-                raise InputError(f"{rec.where}: paragraph labelled {now} here but {was} at {first.where}")
+                raise InputError(f"{rec.source}: paragraph labelled {now} here but {was} at {first.source}")
             result.agreeing += 1
             continue
         by_id[rec.id] = by_text[key] = rec
@@ -207,6 +200,6 @@ def _consistent(result: ImportResult) -> ImportResult:
     return result
 
 
-def write_labels(path: Path, labels: Sequence[ImportedLabel]) -> None:
+def write_labels(path: Path, labels: Sequence[Annotation]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r.row(), ensure_ascii=False) + "\n" for r in labels), encoding="utf-8")
+    path.write_text("".join(json.dumps(label_row(r), ensure_ascii=False) + "\n" for r in labels), encoding="utf-8")
