@@ -61,9 +61,7 @@ def _themes(names: object, themes: ThemeSet, where: str) -> tuple[str, ...]:
         raise InputError(str(err)) from None
 
 
-def _label(
-    ident: object, text: object, doc: object, genre: object, labels: tuple[str, ...], where: str
-) -> Annotation:
+def _label(ident: object, text: object, doc: object, genre: object, labels: tuple[str, ...], where: str) -> Annotation:
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{where}: missing text")
     if not isinstance(ident, str | int) or str(ident) == "":
