@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.annotations import Annotation
-from pipeline.documents import InputError
+from pipeline.readers import InputError
 from pipeline.themes import ThemeSet
 
 NONE = "none"

@@ -16,7 +16,7 @@ import typer
 
 from pipeline.cli.failure import Failure
 from pipeline.cli.options import DEFAULT_MODEL_DIR, ModelDir
-from pipeline.documents import InputError
+from pipeline.readers import InputError
 
 if TYPE_CHECKING:
     from pipeline.label_tasks import Suggestion
@@ -81,8 +81,8 @@ def suggest(
     """Choose the paragraphs whose labels would teach the model most and write them as a Label
     Studio import (tasks with the model's predictions + labelling config), doccano JSONL and CSV."""
     from pipeline.bundle import BundleError, read_bundle, theme_set
-    from pipeline.documents import language, read_corpus
     from pipeline.label_tasks import write_tasks
+    from pipeline.readers import language, read_corpus
     from pipeline.suggest import Candidate
 
     try:
