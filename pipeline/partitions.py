@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 from pipeline.scheduler import StateChanged, worker_state
 
 if TYPE_CHECKING:  # loaded in the worker, never at start-up (boundary B1)
+    from pipeline.evidence import Explainer
     from pipeline.features import TopicModel
     from pipeline.model import ThemeModel
     from pipeline.segment import Segmenter
 
-Classified = tuple[tuple[str, ...], dict[str, float], int | None, str]
+Classified = tuple[tuple[str, ...], dict[str, float], int | None, str, list | None]  # … evidence
 
 
 def _changed(what: str, path: str) -> StateChanged:
@@ -49,6 +50,21 @@ class BundleRef:
         if manifest["checksum"] != self.checksum:
             raise _changed("the bundle", self.path)
         return model
+
+
+@dataclass(frozen=True)
+class ExplainerRef:
+    """The evidence maker for `--explain` on a bundle, listing `top` features per label."""
+
+    bundle: BundleRef
+    top: int
+
+    def load(self) -> Explainer:
+        from pipeline.bundle import topic_words
+        from pipeline.evidence import Explainer
+
+        model = worker_state(self.bundle)
+        return Explainer(model, model.themes, topic_words(Path(self.bundle.path)), self.top)
 
 
 @dataclass(frozen=True)
@@ -104,12 +120,19 @@ def _batches(items: Sequence, size: int) -> list[Sequence]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def classify_partition(bundle: BundleRef, batch_size: int, texts: Sequence[str]) -> list[Classified]:
-    """Labels, scores, topic and language per text; batches of `batch_size` as in one process."""
+def classify_partition(bundle: BundleRef, batch_size: int, explain_top: int, texts: Sequence[str]) -> list[Classified]:
+    """Labels, scores, topic, language (and evidence when explain_top > 0) per text, in batches of
+    `batch_size` as in one process."""
     model = worker_state(bundle)
+    explainer = worker_state(ExplainerRef(bundle, explain_top)) if explain_top > 0 else None
     out: list[Classified] = []
     for batch in _batches(texts, batch_size):
-        out += [(p.labels, p.scores, p.topic, p.lang) for p in model.classify(batch)]
+        if explainer is None:
+            out += [(p.labels, p.scores, p.topic, p.lang, None) for p in model.classify(batch)]
+            continue
+        predictions, rows, analysed = model.classify_with_rows(batch)
+        evidence = explainer.explain(batch, analysed, rows, predictions)
+        out += [(p.labels, p.scores, p.topic, p.lang, e) for p, e in zip(predictions, evidence, strict=True)]
     return out
 
 

@@ -101,9 +101,18 @@ def worker_state(ref: WorkerState[T]) -> T:
         _states_pid = os.getpid()
     if ref not in _states:
         single_threaded_blas()
-        _states.clear()  # one state per kind of work is enough; an old bundle is not kept alive
         _states[ref] = ref.load()
     return _states[ref]
+
+
+def adopt(ref: WorkerState[T], state: T) -> None:
+    """Use `state`, already loaded by this process from `ref`, for in-process partitions (a forked
+    worker sees another pid, drops it and loads its own)."""
+    global _states_pid
+    if _states_pid != os.getpid():
+        _states.clear()
+        _states_pid = os.getpid()
+    _states[ref] = state
 
 
 def single_threaded_blas() -> None:

@@ -214,7 +214,8 @@ def test_classify_path_never_imports_the_training_stack(project: Path) -> None:
         "sys.argv = ['policy-themes', 'classify', 'data/sample/docs/yunjiang-forum-speech.txt', '-o', 'out.jsonl']\n"
         "from pipeline.cli import app\n"
         "try:\n    app()\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('gensim', 'sklearn', 'scipy', 'jieba', 'pydantic') if m in sys.modules))\n"
+        "heavy = ('gensim', 'sklearn', 'scipy', 'jieba', 'pydantic', 'dask', 'distributed')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     out = sh(sys.executable, "-c", code, cwd=project).stdout
     assert out.strip() == "[]"

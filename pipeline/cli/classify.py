@@ -6,9 +6,9 @@ B1 of DESIGN.md), so a one-file run starts in well under a second.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -16,12 +16,22 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pipeline.cli.failure import EXIT_FAILED, EXIT_PARTIAL, Failure
-from pipeline.cli.options import DEFAULT_MODEL_DIR, BatchSize, ModelDir, Output, RowFormat, reads_inputs
+from pipeline.cli.options import (
+    DEFAULT_MODEL_DIR,
+    BatchSize,
+    ModelDir,
+    Output,
+    RowFormat,
+    SchedulerSpec,
+    Workers,
+    reads_inputs,
+)
 from pipeline.cli.output import Writer, open_output, pick_format
+from pipeline.partitions import BundleRef, bundle_tokens_partition, classify_partition
 from pipeline.readers import InputFailure, Paragraph, ReadOptions, read_inputs
+from pipeline.scheduler import Scheduler, SchedulerError, adopt, ordered_map
 
 if TYPE_CHECKING:  # the model classes load with the bundle, not at start-up
-    from pipeline.evidence import Explainer
     from pipeline.model import ThemeModel
 
 
@@ -82,88 +92,50 @@ def unit_row(unit: Paragraph) -> dict:
     return row
 
 
-# ------------------------------------------------------------------ worker pool (moves to pipeline/scheduler.py)
-
-_worker_model = None
-_worker_explainer: Explainer | None = None
+# ------------------------------------------------------------------ partitions, in order
 
 
-def _worker_init(model_dir: str, explain_top: int) -> None:
-    global _worker_model, _worker_explainer
-    from pipeline.bundle import read_bundle
-
-    _worker_model = read_bundle(Path(model_dir))[0]
-    _worker_explainer = _explainer(_worker_model, Path(model_dir), explain_top)
-
-
-def _worker_classify(texts: list[str]) -> list[tuple]:
-    return _results(_worker_model, _worker_explainer, texts)  # type: ignore[arg-type]
-
-
-def _explainer(model: ThemeModel, model_dir: Path, top: int) -> Explainer | None:
-    """The evidence maker for `--explain` (top > 0), else None: plain classify imports nothing more."""
-    if top <= 0:
-        return None
-    from pipeline.bundle import topic_words
-    from pipeline.evidence import Explainer
-
-    return Explainer(model, model.themes, topic_words(model_dir), top)
-
-
-def _results(model: ThemeModel, explainer: Explainer | None, texts: list[str]) -> list[tuple]:
-    """(labels, scores, topic, lang, evidence or None) per text."""
-    if explainer is None:
-        return [(p.labels, p.scores, p.topic, p.lang, None) for p in model.classify(texts)]
-    predictions, rows, analysed = model.classify_with_rows(texts)
-    evidence = explainer.explain(texts, analysed, rows, predictions)
-    return [(p.labels, p.scores, p.topic, p.lang, e) for p, e in zip(predictions, evidence, strict=True)]
-
-
-def _classified(
-    model: ThemeModel, model_dir: Path, batches: Iterable[list[Paragraph]], workers: int, explain_top: int = 0
-) -> Iterator[tuple[list[Paragraph], list[tuple]]]:
-    """Classify batches in order; with workers > 1, in a process pool (same order, same output)."""
-    if workers <= 1:
-        explainer = _explainer(model, model_dir, explain_top)
-        for batch in batches:
-            yield batch, _results(model, explainer, [u.text for u in batch])
-        return
-    import multiprocessing as mp
-    from collections import deque
-
-    ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with ctx.Pool(workers, initializer=_worker_init, initargs=(str(model_dir), explain_top)) as pool:
-        pending: deque = deque()
-        for batch in batches:
-            pending.append((batch, pool.apply_async(_worker_classify, ([u.text for u in batch],))))
-            if len(pending) >= 2 * workers:  # bounded: memory stays flat on huge inputs
-                b, res = pending.popleft()
-                yield b, res.get()
-        while pending:
-            b, res = pending.popleft()
-            yield b, res.get()
-
-
-# ------------------------------------------------------------------ the run
+def pick_scheduler(spec: str | None, workers: int | None) -> Scheduler:
+    """--scheduler, or the older --workers N (= local:N); both at once is a usage error."""
+    if spec is not None and workers is not None:
+        raise Failure("give either --scheduler or --workers, not both")
+    try:
+        return Scheduler.from_workers(workers) if workers is not None else Scheduler.parse(spec)
+    except SchedulerError as err:
+        raise Failure(str(err)) from None
 
 
 def _rows(
-    command: str, model: ThemeModel, model_dir: Path, batches: Iterable[list[Paragraph]], workers: int, explain_top: int
+    command: str,
+    bundle: BundleRef,
+    batches: Iterable[list[Paragraph]],
+    scheduler: Scheduler,
+    batch_size: int,
+    explain_top: int,
 ) -> Iterator[list[dict]]:
-    """Result rows, one list per batch, in input order."""
-    if command == "segment":
+    """Result rows, one list per batch, in input order; workers get only the batch's texts."""
+    sent: deque[list[Paragraph]] = deque()
+
+    def texts() -> Iterator[list[str]]:
         for batch in batches:
-            analysed = model.features.analyse([u.text for u in batch])
-            yield [{**unit_row(unit), "tokens": a.tokens} for unit, a in zip(batch, analysed, strict=True)]
+            sent.append(batch)
+            yield [u.text for u in batch]
+
+    if command == "segment":
+        for tokens in ordered_map(scheduler, bundle_tokens_partition, texts(), bundle):
+            yield [{**unit_row(u), "tokens": t} for u, t in zip(sent.popleft(), tokens, strict=True)]
         return
-    for batch, results in _classified(model, model_dir, batches, workers, explain_top):
+    for results in ordered_map(scheduler, classify_partition, texts(), bundle, batch_size, explain_top):
         rows = []
-        for unit, (labels, scores, topic, lang, evidence) in zip(batch, results, strict=True):
+        for unit, (labels, scores, topic, lang, evidence) in zip(sent.popleft(), results, strict=True):
             row = {**unit_row(unit), "labels": list(labels), "scores": scores, "topic": topic, "lang": lang}
             if evidence is not None:
                 row["evidence"] = evidence
             rows.append(row)
         yield rows
+
+
+# ------------------------------------------------------------------ the run
 
 
 def run(
@@ -174,12 +146,14 @@ def run(
     output: Path | None,
     reader: ReadOptions,
     batch_size: int,
-    workers: int,
+    scheduler: Scheduler,
     explain_top: int = 0,
 ) -> None:
     """Read → classify (or segment) → write, streaming batch by batch; exit code as documented."""
     fmt = pick_format(fmt, output)
-    model, _ = load_model(model_dir)
+    model, manifest = load_model(model_dir)
+    bundle = BundleRef(str(model_dir), manifest["checksum"])
+    adopt(bundle, model)  # in-process partitions use the model just loaded; workers load their own
     failures: list[InputFailure] = []
     batches = _batches(read_inputs(inputs, reader, stdin=sys.stdin), batch_size, failures)
     out = open_output(output)
@@ -188,7 +162,7 @@ def run(
     progress = Progress()
     written = 0
     try:
-        for rows in _rows(command, model, model_dir, batches, workers, explain_top):
+        for rows in _rows(command, bundle, batches, scheduler, batch_size, explain_top):
             for row in rows:
                 writer.write(row)
             written += len(rows)
@@ -197,6 +171,8 @@ def run(
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()
         raise typer.Exit(0) from None
+    except SchedulerError as err:  # a worker died or loaded another bundle: the output is not complete
+        raise Failure(str(err)) from None
     finally:
         progress.close()
         if out is not sys.stdout:
@@ -215,7 +191,8 @@ def classify(
     model_dir: ModelDir = DEFAULT_MODEL_DIR,
     fmt: RowFormat = None,
     output: Output = None,
-    workers: Annotated[int, typer.Option(min=1, help="Processes to classify with (output order is unchanged).")] = 1,
+    scheduler: SchedulerSpec = None,
+    workers: Workers = None,
     batch_size: BatchSize = 512,
     explain: Annotated[
         bool, typer.Option("--explain", help="Add the evidence for each label: features, contributions, spans.")
@@ -231,7 +208,8 @@ def classify(
     also "evidence": per label, the features that carried it (weight × value, named for a reader)
     with their [start, end) character spans in "text"; intercept + contributions + "rest" = logit.
     """
-    run("classify", inputs, model_dir, fmt, output, reader, batch_size, workers, explain_top if explain else 0)
+    chosen = pick_scheduler(scheduler, workers)
+    run("classify", inputs, model_dir, fmt, output, reader, batch_size, chosen, explain_top if explain else 0)
 
 
 @reads_inputs
@@ -240,6 +218,7 @@ def segment(
     model_dir: ModelDir = DEFAULT_MODEL_DIR,
     fmt: RowFormat = None,
     output: Output = None,
+    scheduler: SchedulerSpec = None,
     batch_size: BatchSize = 512,
     *,
     reader: ReadOptions,
@@ -249,7 +228,7 @@ def segment(
     Tokens are jieba precise mode with the policy-term dictionary, stopwords removed, traditional
     characters converted: what the topic model and the classifier see.
     """
-    run("segment", inputs, model_dir, fmt, output, reader, batch_size, 1)
+    run("segment", inputs, model_dir, fmt, output, reader, batch_size, pick_scheduler(scheduler, None))
 
 
 def register(app: typer.Typer) -> None:

@@ -37,6 +37,16 @@ Output = Annotated[
     typer.Option("--output", "-o", help="Write results here (atomically) instead of stdout."),
 ]
 BatchSize = Annotated[int, typer.Option(min=1, help="Paragraphs per batch (at most; batches are also capped by size).")]
+SchedulerSpec = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Where partitions run: none, local[:N] (N processes) or tcp://host:port (a Dask cluster, needs "
+        "the dask extra). Default: $DASK_SCHEDULER_ADDRESS if set, else none. Output order is unchanged.",
+        show_default=False,
+    ),
+]
+Workers = Annotated[int | None, typer.Option(min=1, help="Same as --scheduler local:N.", show_default=False)]
 
 
 def format_option(choices: tuple[str, ...], default_help: str) -> Any:
