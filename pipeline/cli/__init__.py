@@ -27,6 +27,7 @@ import click
 import typer
 
 from pipeline.cli.failure import EXIT_FAILED, Failure
+from pipeline.cli.output import silence_stdout
 from pipeline.readers import InputError
 
 COMMAND_MODULES = ("classify", "inspect", "trends", "annotate")
@@ -50,22 +51,46 @@ def main() -> None:
     user error, instead of click's multi-line usage block.
     """
     try:
+        code = _run_app()
+    except KeyboardInterrupt:
+        code = 130
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+    except OSError as err:  # stdout on a full disk: say so, not "Exception ignored" at exit
+        print(f"error: stdout: cannot write ({err.strerror or err})", file=sys.stderr)
+        silence_stdout()
+        code = code or EXIT_FAILED
+    sys.exit(code)
+
+
+def _run_app() -> int:
+    """Run the app; the exit code, with every expected error printed as one line."""
+    try:
         code = app(standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as err:
         err.show()
-        code = 0
+        return 0
     except click.UsageError as err:
         where = f"{err.ctx.command_path}: " if err.ctx is not None else ""
         print(f"error: {where}{err.format_message()}", file=sys.stderr)
-        code = EXIT_FAILED
+        return EXIT_FAILED
     except click.Abort:
-        code = 130
+        return 130
     except (Failure, InputError) as err:
         print(f"error: {err}", file=sys.stderr)
-        code = EXIT_FAILED
-    except KeyboardInterrupt:
-        code = 130
-    sys.exit(code if isinstance(code, int) else 0)
+        silence_stdout()
+        return EXIT_FAILED
+    except BrokenPipeError:
+        silence_stdout()
+        return 0
+    except OSError as err:
+        name = f"{err.filename}: " if err.filename else ""
+        print(f"error: {name}{err.strerror or err}", file=sys.stderr)
+        silence_stdout()
+        return EXIT_FAILED
+    return code if isinstance(code, int) else 0
 
 
 __all__ = ["app", "main"]

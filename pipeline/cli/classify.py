@@ -26,13 +26,20 @@ from pipeline.cli.options import (
     Workers,
     reads_inputs,
 )
-from pipeline.cli.output import Writer, open_output, pick_format
+from pipeline.cli.output import open_output, pick_format, refuse_output_among_inputs, silence_stdout
+from pipeline.cli.writers import RowWriter
 from pipeline.partitions import BundleRef, bundle_tokens_partition, classify_partition
 from pipeline.readers import InputFailure, Paragraph, ReadOptions, read_inputs
 from pipeline.scheduler import Scheduler, SchedulerError, adopt, ordered_map
 
 if TYPE_CHECKING:  # the model classes load with the bundle, not at start-up
     from pipeline.model import ThemeModel
+
+# Characters per batch (at most, give or take one paragraph): featurisation holds ~100 bytes per
+# character of a batch at once (tokens, n-grams, sparse rows), so this keeps a batch near 100 MB
+# however long the paragraphs are, while ordinary batches (512 paragraphs × ~150 characters)
+# never reach it.
+BATCH_CHARS = 1_000_000
 
 
 def load_model(model_dir: Path) -> tuple[ThemeModel, dict]:
@@ -46,19 +53,26 @@ def load_model(model_dir: Path) -> tuple[ThemeModel, dict]:
 
 
 def _batches(
-    units: Iterable[Paragraph | InputFailure], size: int, failures: list[InputFailure]
+    units: Iterable[Paragraph | InputFailure], size: int, failures: list[InputFailure], max_chars: int = BATCH_CHARS
 ) -> Iterator[list[Paragraph]]:
-    """Group units into batches; bad inputs are reported at once and counted, never dropped silently."""
+    """Group units into batches of at most `size` paragraphs and about `max_chars` characters.
+
+    The character cap bounds memory by what a batch holds, not by how many paragraphs it has
+    (512 long paragraphs would otherwise take 512× the memory of one). Bad inputs are reported at
+    once and counted, never dropped silently.
+    """
     batch: list[Paragraph] = []
+    chars = 0
     for item in units:
         if isinstance(item, InputFailure):
             failures.append(item)
             print(f"error: {item.message}", file=sys.stderr)
             continue
         batch.append(item)
-        if len(batch) >= size:
+        chars += len(item.text)
+        if len(batch) >= size or chars >= max_chars:
             yield batch
-            batch = []
+            batch, chars = [], 0
     if batch:
         yield batch
 
@@ -83,10 +97,13 @@ class Progress:
 
 
 def unit_row(unit: Paragraph) -> dict:
-    """Input fields passed through: a JSONL record's own fields, or a document paragraph's id/doc/text."""
+    """Input fields passed through: a JSONL record's own fields, or a document paragraph's id/doc/text.
+
+    A record's id keeps its JSON type (an integer id comes back as an integer).
+    """
     row = dict(unit.meta)
     row.pop("lang", None)
-    row["id"] = unit.id
+    row["id"] = unit.id if unit.record_id is None else unit.record_id
     row.setdefault("doc", unit.doc)
     row["text"] = unit.text
     return row
@@ -149,34 +166,41 @@ def run(
     scheduler: Scheduler,
     explain_top: int = 0,
 ) -> None:
-    """Read → classify (or segment) → write, streaming batch by batch; exit code as documented."""
+    """Read → classify (or segment) → write, streaming batch by batch; exit code as documented.
+
+    The output is committed (renamed into place) only when rows were written, so a run that read
+    nothing, or whose workers failed, leaves an existing output file untouched.
+    """
     fmt = pick_format(fmt, output)
+    refuse_output_among_inputs(output, inputs)
     model, manifest = load_model(model_dir)
     bundle = BundleRef(str(model_dir), manifest["checksum"])
     adopt(bundle, model)  # in-process partitions use the model just loaded; workers load their own
     failures: list[InputFailure] = []
     batches = _batches(read_inputs(inputs, reader, stdin=sys.stdin), batch_size, failures)
-    out = open_output(output)
-    extra = ["tokens"] if command == "segment" else ["evidence"] if explain_top else []
-    writer = Writer(out, fmt, extra, model.themes)
     progress = Progress()
-    written = 0
-    try:
-        for rows in _rows(command, bundle, batches, scheduler, batch_size, explain_top):
-            for row in rows:
-                writer.write(row)
-            written += len(rows)
-            progress.add(len(rows))
-        writer.close()
-    except BrokenPipeError:  # e.g. piped into `head`
-        sys.stderr.close()
-        raise typer.Exit(0) from None
-    except SchedulerError as err:  # a worker died or loaded another bundle: the output is not complete
-        raise Failure(str(err)) from None
-    finally:
-        progress.close()
-        if out is not sys.stdout:
-            out.close()
+    with open_output(output) as out:
+        kind = "tokens" if command == "segment" else "evidence" if explain_top else "labels"
+        writer = RowWriter(out.stream, fmt, kind, model.themes)
+        try:
+            for rows in _rows(command, bundle, batches, scheduler, batch_size, explain_top):
+                writer.write(rows)
+                progress.add(len(rows))
+            if writer.count:
+                writer.close()
+                out.commit()
+        except BrokenPipeError:  # e.g. piped into `head`: the reader has what it wanted
+            silence_stdout()
+            raise typer.Exit(0) from None
+        except SchedulerError as err:  # a worker died or loaded another bundle: the output is not complete
+            raise Failure(str(err)) from None
+        finally:
+            progress.close()
+    _finish(failures, writer.count)
+
+
+def _finish(failures: list[InputFailure], written: int) -> None:
+    """Exit 1 when some inputs failed but rows were written, 2 when nothing was."""
     if failures:
         if written or len(failures) > 1:  # a lone failure has already said everything in one line
             print(f"error: {len(failures)} input(s) could not be read; {written} paragraphs done", file=sys.stderr)

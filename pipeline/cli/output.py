@@ -1,108 +1,178 @@
-"""Writing result rows: the formats (table, json, jsonl, csv) and the output file."""
+"""Where results go: stdout, or a file written atomically — nothing lost, nothing destroyed.
+
+A file target is written to a temporary file beside it (same folder, so the rename is atomic) and
+renamed over the target only when the run produced rows; a failed or empty run deletes the
+temporary file and leaves an existing target exactly as it was. A target that is not a regular
+file (/dev/stdout, /dev/full, a FIFO) is written directly, since a rename would replace the device.
+The target is never one of the inputs nor inside an input folder (`refuse_output_among_inputs`),
+so `classify in.jsonl -o in.jsonl` and `classify d -o d/out.jsonl` are refused before reading.
+Write errors (disk full, I/O error) become one `Failure` line, never a traceback.
+"""
 
 from __future__ import annotations
 
-import csv
-import json
+import contextlib
+import os
+import stat
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from pipeline.cli.failure import Failure
-from pipeline.cli.options import ROW_FORMATS
-
-
-class Writer:
-    """Streams result rows in one of ROW_FORMATS; rows are dicts with id, labels, scores, …"""
-
-    def __init__(self, out: TextIO, fmt: str, extra: list[str], themes: Sequence[str] = ()) -> None:
-        self.out, self.fmt, self.extra = out, fmt, extra
-        self.themes = tuple(themes)  # the bundle's theme set: one score column per theme
-        self.first = True
-        self.csv: csv.writer | None = None
-
-    def write(self, row: dict) -> None:
-        fmt = self.fmt
-        if fmt == "jsonl":
-            self.out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        elif fmt == "json":
-            self.out.write(("[\n" if self.first else ",\n") + json.dumps(row, ensure_ascii=False))
-        elif fmt == "csv":
-            if self.csv is None:
-                self.csv = csv.writer(self.out)
-                self.csv.writerow(self._csv_header())
-            self.csv.writerow(self._csv_row(row))
-        else:
-            if self.first:
-                self.out.write(self._table_header())
-            self.out.write(self._table_row(row))
-        self.first = False
-
-    def close(self) -> None:
-        if self.fmt == "json":
-            self.out.write("[]\n" if self.first else "\n]\n")
-        self.out.flush()
-
-    def _csv_header(self) -> list[str]:
-        if "tokens" in self.extra:
-            return ["id", "tokens", "text"]
-        evidence = ["evidence"] if "evidence" in self.extra else []
-        return ["id", "labels", *[f"score_{t}" for t in self.themes], "topic", "lang", *evidence, "text"]
-
-    def _csv_row(self, row: dict) -> list:
-        if "tokens" in self.extra:
-            return [row["id"], " ".join(row["tokens"]), row.get("text", "")]
-        return [
-            row["id"],
-            ";".join(row["labels"]),
-            *[row["scores"][t] for t in self.themes],
-            row["topic"],
-            row["lang"],
-            *([" | ".join(evidence_lines(row))] if "evidence" in self.extra else []),
-            row.get("text", ""),
-        ]
-
-    def _table_header(self) -> str:
-        if "tokens" in self.extra:
-            return f"{'id':<28} tokens\n"
-        scores = " ".join(f"{t[:4]:>5}" for t in self.themes)
-        return f"{'id':<28} {'labels':<34} {scores} {'topic':>5}  text\n"
-
-    def _table_row(self, row: dict) -> str:
-        text = str(row.get("text", "")).replace("\n", " ")
-        if "tokens" in self.extra:
-            return f"{row['id']:<28} {' / '.join(row['tokens'])}\n"
-        labels = ", ".join(row["labels"]) or "—"
-        scores = " ".join(f"{row['scores'][t]:>5.2f}" for t in self.themes)
-        topic = "" if row["topic"] is None else str(row["topic"])
-        preview = text[:24] + ("…" if len(text) > 24 else "")
-        line = f"{row['id']:<28} {labels:<34} {scores} {topic:>5}  {preview}\n"
-        return line + "".join(f"    ↳ {line}\n" for line in evidence_lines(row))
-
-
-def evidence_lines(row: dict) -> list[str]:
-    """One line per explained label: `theme: feature +contribution, …` (none without --explain)."""
-    return [
-        f"{theme}: " + ", ".join(f"{f['label']} {f['contribution']:+.2f}" for f in ev.get("features", []))
-        for theme, ev in (row.get("evidence") or {}).items()
-    ]
-
-
-def open_output(output: Path | None) -> TextIO:
-    if output is None:
-        return sys.stdout
-    try:
-        return output.open("w", encoding="utf-8", newline="")
-    except OSError as err:
-        raise Failure(f"{output}: cannot write ({err.strerror})") from None
 
 
 def pick_format(fmt: str | None, output: Path | None) -> str:
     """The row format: as asked, else a table on a terminal and JSONL for pipes and files."""
     if fmt is None:
-        return "table" if output is None and sys.stdout.isatty() else "jsonl"
+        return "table" if (output is None or str(output) == "-") and sys.stdout.isatty() else "jsonl"
     return fmt
 
 
-__all__ = ["ROW_FORMATS", "Writer", "open_output", "pick_format"]
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so a closed pipe or a full disk is not reported again at exit."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def write_stdout(text: str) -> None:
+    """Print a whole text result (topics, info); a full disk or closed stream is one Failure line."""
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+    except OSError as err:
+        silence_stdout()
+        raise Failure(f"stdout: cannot write ({_describe(err)})") from None
+
+
+def _describe(err: OSError) -> str:
+    return err.strerror or str(err)
+
+
+def refuse_output_among_inputs(output: Path | None, inputs: Sequence[str]) -> None:
+    """Refuse (one line) an output file that is one of the inputs or lies inside an input folder."""
+    if output is None or str(output) == "-":
+        return
+    target = Path(os.path.realpath(output))
+    for given in inputs:
+        if given == "-":
+            continue
+        source = Path(os.path.realpath(given))
+        if target == source or (target.exists() and source.exists() and _same_file(target, source)):
+            raise Failure(f"{output}: the output is also an input ({given}); write the results to another file")
+        if source.is_dir() and target.is_relative_to(source):
+            raise Failure(f"{output}: the output is inside the input folder {given}; write it outside that folder")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _is_regular_or_absent(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except FileNotFoundError:
+        return True
+    except OSError as err:
+        raise Failure(f"{path}: cannot write ({_describe(err)})") from None
+
+
+def _temporary_beside(target: Path) -> tuple[TextIO, Path]:
+    """A new file in the target's folder, with the target's permissions (or the umask's default)."""
+    try:
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    except OSError as err:
+        raise Failure(f"{target}: cannot write ({_describe(err)})") from None
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
+        os.fchmod(fd, mode)
+    except OSError:
+        pass  # permissions are a courtesy; the content is what matters
+    return open(fd, "w", encoding="utf-8", newline="", errors="backslashreplace"), Path(name)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+@contextlib.contextmanager
+def open_output(output: Path | None) -> Iterator[OutputFile]:
+    """The stream to write results to; committed (renamed into place) only by `OutputFile.commit`."""
+    if output is None or str(output) == "-":
+        with contextlib.suppress(AttributeError, ValueError):
+            sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        handle = OutputFile(sys.stdout, "stdout", None, None)
+        try:
+            yield handle
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            silence_stdout()
+            raise handle.write_error(err) from None
+        return
+    target = Path(os.path.realpath(output))  # through symlinks: replace the file, not the link
+    if target.is_dir():
+        raise Failure(f"{output}: is a folder; give a file name for the output")
+    if _is_regular_or_absent(target):
+        stream, temporary = _temporary_beside(target)
+    else:
+        try:
+            stream, temporary = open(target, "w", encoding="utf-8", newline="", errors="backslashreplace"), None  # noqa: SIM115
+        except OSError as err:
+            raise Failure(f"{output}: cannot write ({_describe(err)})") from None
+    handle = OutputFile(stream, str(output), target, temporary)
+    try:
+        yield handle
+    except BrokenPipeError:
+        raise
+    except OSError as err:  # disk full, I/O error while rows were written
+        raise handle.write_error(err) from None
+    finally:
+        handle.discard()
+
+
+class OutputFile:
+    """An open output: `stream` to write to, `commit()` to put the results in place."""
+
+    def __init__(self, stream: TextIO, name: str, target: Path | None, temporary: Path | None) -> None:
+        self.stream, self.name, self.target, self.temporary = stream, name, target, temporary
+        self.committed = False
+
+    def commit(self) -> None:
+        """Flush and close (errors surface here as a Failure), then rename the temporary file into place."""
+        try:
+            self.stream.flush()
+            if self.target is not None:
+                if self.temporary is not None:
+                    os.fsync(self.stream.fileno())
+                self.stream.close()
+                if self.temporary is not None:
+                    os.replace(self.temporary, self.target)
+        except OSError as err:
+            raise self.write_error(err) from None
+        self.committed = True
+
+    def discard(self) -> None:
+        """Close without committing: the temporary file goes, an existing target stays as it was."""
+        if self.target is None or self.committed:
+            return
+        with contextlib.suppress(OSError):
+            self.stream.close()
+        if self.temporary is not None:
+            with contextlib.suppress(OSError):
+                self.temporary.unlink()
+
+    def write_error(self, err: OSError) -> Failure:
+        """The one-line Failure for an error while writing rows."""
+        done = "" if self.temporary is None else f"; {self.name} was left as it was"
+        return Failure(f"{self.name}: cannot write ({_describe(err)}){done}")

@@ -17,7 +17,7 @@ import typer
 from pipeline.cli.classify import _batches, load_model, unit_row
 from pipeline.cli.failure import EXIT_FAILED, EXIT_PARTIAL, Failure
 from pipeline.cli.options import DEFAULT_MODEL_DIR, BatchSize, ModelDir, Output, format_option, reads_inputs
-from pipeline.cli.output import open_output
+from pipeline.cli.output import open_output, refuse_output_among_inputs
 from pipeline.readers import InputFailure, ReadOptions, read_inputs
 
 if TYPE_CHECKING:
@@ -124,6 +124,7 @@ def trends(
     fmt = fmt or ("xlsx" if output and output.suffix == ".xlsx" else "table" if sys.stdout.isatty() else "csv")
     if fmt == "xlsx" and output is None:
         raise Failure("--format xlsx writes a file: give -o FILE.xlsx")
+    refuse_output_among_inputs(output, inputs)
     stream = Stream(inputs, reader, model_dir, batch_size)
     acc: ThemeTrends | None = None
     for item in stream.labelled(where):
@@ -136,12 +137,9 @@ def trends(
     if fmt == "xlsx":
         write_xlsx(output, {f"{'topics' if topics else 'themes'} by {by}": rows})  # type: ignore[arg-type]
         return
-    out = open_output(output)
-    try:
-        {"csv": write_csv, "jsonl": write_jsonl}.get(fmt, lambda r, o: o.write(format_table(r)))(rows, out)
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    with open_output(output) as out:  # atomic: an existing file is replaced only when all is written
+        {"csv": write_csv, "jsonl": write_jsonl}.get(fmt, lambda r, o: o.write(format_table(r)))(rows, out.stream)
+        out.commit()
 
 
 @reads_inputs
