@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pipeline.bundle import FORMAT_VERSION
+
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
@@ -125,7 +127,7 @@ def test_cli_classify_folder_table_and_info(project: Path) -> None:
     out = cli(project, "classify", "data/sample/docs/yunjiang-forum-speech.txt", "--format", "table").stdout
     assert "yunjiang-forum-speech#000" in out and "belt_and_road" in out
     info = cli(project, "info").stdout
-    assert "format v1" in info and "macro-F1" in info
+    assert f"format v{FORMAT_VERSION}" in info and "macro-F1" in info
     topics = cli(project, "topics").stdout.splitlines()
     assert len(topics) == json.loads((project / "metrics/topics.json").read_text())["num_topics"]
 
