@@ -46,7 +46,8 @@ def cli(sample_bundle: tuple, capsys: pytest.CaptureFixture, monkeypatch: pytest
     bundle = str(sample_bundle[1])
 
     def run(*args: str, stdin: str = "", model: bool = True) -> Result:
-        argv = ["policy-themes", *args, *(["--model-dir", bundle] if model else [])]
+        takes_model = "model_dir" in {p.name for p in _click_commands()[args[0]].params}
+        argv = ["policy-themes", *args, *(["--model-dir", bundle] if model and takes_model else [])]
         monkeypatch.setattr(sys, "argv", argv)
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(stdin.encode()))))
         capsys.readouterr()
@@ -82,6 +83,12 @@ def test_jsonl_in_jsonl_out_keeps_order_ids_and_fields(cli: Callable[..., Result
         assert row["topic"] is None or isinstance(row["topic"], int)
 
 
+def test_ids_keep_their_json_type(cli: Callable[..., Result], tmp_path: Path) -> None:
+    records = [{"id": 7, "text": ZH[0]}, {"id": "7", "text": ZH[1]}, {"id": 2**53 + 1, "text": ZH[2]}]
+    ids = [r["id"] for r in cli("classify", str(jsonl(tmp_path, records))).rows()]
+    assert ids == [7, "7", 2**53 + 1] and isinstance(ids[0], int)
+
+
 def test_non_chinese_paragraphs_get_no_theme(cli: Callable[..., Result], tmp_path: Path) -> None:
     rows = cli("classify", str(jsonl(tmp_path, [{"id": "en", "text": EN}, {"id": "zh", "text": ZH[0]}]))).rows()
     assert rows[0]["lang"] == "en" and rows[0]["labels"] == [] and rows[1]["lang"] == "zh"
@@ -104,11 +111,13 @@ def test_csv_json_and_table_say_the_same_as_jsonl(cli: Callable[..., Result], tm
 def test_csv_neutralises_formulas_and_table_escapes_terminal_sequences(
     cli: Callable[..., Result], tmp_path: Path
 ) -> None:
-    path = str(jsonl(tmp_path, [{"id": "=cmd|' /C calc'!A0", "text": "@SUM(1)\x1b[2J" + ZH[0]}]))
+    path = str(
+        jsonl(tmp_path, [{"id": "=cmd|' /C calc'!A0", "text": "@SUM(1)" + ZH[0]}, {"id": "\x1b[2J", "text": ZH[1]}])
+    )
     cells = list(csv.reader(io.StringIO(cli("classify", path, "-f", "csv").out)))[1]
     assert cells[0].startswith("'=") and cells[-1].startswith("'@")
     table = cli("classify", path, "-f", "table").out
-    assert "\x1b" not in table and "\\x1b" in table
+    assert "\x1b" not in table and "\\x1b[2J" in table
 
 
 def test_non_finite_pass_through_numbers_are_written_as_null(cli: Callable[..., Result], tmp_path: Path) -> None:
@@ -234,6 +243,13 @@ def test_every_format_option_refuses_an_unknown_format(cli: Callable[..., Result
     result = cli(command, *inputs, "--format", "xml", stdin=ZH[0])
     assert result.code == 2 and result.err.startswith("error: ") and result.err.count("\n") == 1
     assert "'xml' is not one of" in result.err and result.out == ""
+
+
+def test_import_labels_format_choices_are_the_importers() -> None:
+    from pipeline.label_import import FORMATS
+
+    params = {p.name: p for p in _click_commands()["import-labels"].params}
+    assert tuple(params["fmt"].type.choices) == FORMATS
 
 
 def test_usage_errors_are_one_line(cli: Callable[..., Result]) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pipeline.cli.failure import Failure
-from pipeline.cli.options import DEFAULT_MODEL_DIR, ModelDir
+from pipeline.cli.options import DEFAULT_MODEL_DIR, ModelDir, format_option
 from pipeline.readers import InputError
 
 if TYPE_CHECKING:
@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from pipeline.themes import ThemeSet
 
 DEFAULT_THEMES = Path("data/dict/themes.json")
+
+
+# pipeline.label_import.FORMATS (not imported here: it loads numpy; a test checks they agree)
+ImportFormat = format_option(("auto", "labelstudio", "doccano", "csv"), "auto (from the file)")
 
 
 def _labelled(paths: list[Path], themes: ThemeSet, corpus_text: dict[str, str]) -> tuple[set[str], list[str]]:
@@ -132,17 +136,15 @@ def _theme_set_for_import(themes_file: Path | None) -> ThemeSet:
 def import_labels(
     exports: Annotated[list[Path], typer.Argument(help="Label Studio .json, doccano .jsonl or .csv exports.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Labels file to write (.jsonl).")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="auto | labelstudio | doccano | csv")] = "auto",
+    fmt: ImportFormat = "auto",
     themes_file: Annotated[
         Path | None, typer.Option("--themes", help="Theme-set file (default: params.yaml data.themes).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite the output file.")] = False,
 ) -> None:
     """Read annotation-tool exports back into the labels format the pipeline trains on, validated."""
-    from pipeline.label_import import FORMATS, import_labels, write_labels
+    from pipeline.label_import import import_labels, write_labels
 
-    if fmt not in FORMATS:
-        raise Failure(f"--format must be one of {', '.join(FORMATS)}")
     if output.exists() and not force:
         raise Failure(f"{output}: exists; pass --force to overwrite it")
     themes = _theme_set_for_import(themes_file)
