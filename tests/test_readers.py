@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from readers_support import run_without_dac_override
 
 from pipeline.readers import (
     InputError,
@@ -38,6 +39,7 @@ from pipeline.readers import (
     split_paragraphs,
 )
 from pipeline.readers.encoding import detect_encoding
+from pipeline.readers.repair import MAX_PARAGRAPH_CHARS
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -236,8 +238,9 @@ def test_encoding_option_overrides_detection(tmp_path: Path) -> None:
     path = tmp_path / "gbk.txt"
     path.write_bytes(SIMPLIFIED.encode("gbk"))
     assert texts(read_units(path, encoding="gbk")) == split_paragraphs(SIMPLIFIED)
-    [failure] = read_units(path, encoding="utf-8")
-    assert isinstance(failure, InputFailure) and failure.kind == "encoding" and str(path) in failure.message
+    wrong = read_units(path, encoding="utf-8")  # every line is reported, none is read as garbage
+    assert wrong and all(isinstance(f, InputFailure) and f.kind == "encoding" for f in wrong)
+    assert all(f.message.startswith(f"{path}:{n}:") for n, f in enumerate(wrong, 1))  # type: ignore[union-attr]
     [failure] = read_units(path, encoding="no-such-codec")
     assert failure.kind == "encoding" and "no-such-codec" in failure.message
 
@@ -276,22 +279,22 @@ def test_binary_files_are_failures(tmp_path: Path) -> None:
         assert name in failure.message
 
 
-def test_undecodable_bytes_name_the_line_and_keep_what_came_before(tmp_path: Path) -> None:
+def test_undecodable_bytes_name_the_line_and_skip_only_that_line(tmp_path: Path) -> None:
     good = "第一段，内容完整。\n第二段，内容也完整。\n"
     path = tmp_path / "broken.txt"
     path.write_bytes(good.encode() * 3000 + b"\xff\xfe\xfa broken\n" + good.encode())
     items = read_units(path)
-    *units, failure = items
-    assert isinstance(failure, InputFailure) and failure.kind == "encoding"
-    assert failure.message.startswith(f"{path}:6001:")
-    assert texts(units) == split_paragraphs(good * 3000)
+    [failure] = failures_of(items)
+    assert failure.kind == "encoding" and failure.message.startswith(f"{path}:6001:")
+    assert texts(items) == split_paragraphs(good * 3001)
+    assert items.index(failure) == 6000
 
 
 def test_undecodable_bytes_in_the_first_lines(tmp_path: Path) -> None:
     path = tmp_path / "early.txt"
     path.write_bytes("标题行，内容完整。\n".encode() + b"\xc3\x28 bad\n" + "后面的内容。\n".encode() * 50)
     items = read_units(path)
-    assert [type(i).__name__ for i in items] == ["Paragraph", "InputFailure"]
+    assert [type(i).__name__ for i in items] == ["Paragraph", "InputFailure"] + ["Paragraph"] * 50
     assert items[1].kind == "encoding" and items[1].message.startswith(f"{path}:2:")
 
 
@@ -326,31 +329,6 @@ def test_corrupt_pdf(tmp_path: Path) -> None:
         assert failure.kind == "corrupt" and name in failure.message
 
 
-def _run_without_dac_override(code: str) -> subprocess.CompletedProcess[str] | None:
-    """Run `code` as root minus CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH, so file modes apply to it."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    def drop() -> None:
-        for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
-            if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP: gone after exec
-                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
-
-    try:
-        return subprocess.run(
-            [sys.executable, "-c", code],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            preexec_fn=drop,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
 def test_file_without_read_permission(tmp_path: Path) -> None:
     """A real EACCES from the kernel.  As root chmod alone does not stop a read, so the read runs
     in a child that dropped the capabilities that bypass file modes; no library is mocked."""
@@ -377,7 +355,7 @@ def test_file_without_read_permission(tmp_path: Path) -> None:
             except InputError as err:
                 corpus = str(err)
         else:
-            result = _run_without_dac_override(code)
+            result = run_without_dac_override(code)
             if result is None or result.returncode != 0:
                 pytest.skip(f"cannot drop CAP_DAC_OVERRIDE here: {result.stderr[-300:] if result else 'prctl failed'}")
             out = json.loads(result.stdout)
@@ -800,7 +778,17 @@ def test_a_huge_single_line_is_read_in_pieces(tmp_path: Path) -> None:
     path = tmp_path / "oneline.txt"
     path.write_text(text, encoding="utf-8")
     units = only_units(read_units(path))
-    assert len(units) == 3 and "".join(u.text for u in units) == text
+    assert "".join(u.text for u in units) == text
+    assert max(len(u.text) for u in units) == MAX_PARAGRAPH_CHARS  # the documented cap
+
+
+def test_an_over_long_line_is_cut_at_sentence_ends(tmp_path: Path) -> None:
+    sentence = "推进国际交往中心建设，完善城市治理体系。"  # 20 characters
+    path = tmp_path / "oneline.txt"
+    path.write_text(sentence * 5_000, encoding="utf-8")  # 100,000 characters, one line
+    units = only_units(read_units(path))
+    assert "".join(u.text for u in units) == sentence * 5_000
+    assert all(u.text.endswith("。") and len(u.text) <= MAX_PARAGRAPH_CHARS for u in units)
 
 
 def test_module_import_stays_light() -> None:

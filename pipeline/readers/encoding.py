@@ -131,9 +131,10 @@ def detect_encoding(head: bytes, where: str) -> tuple[str, int]:
 
 
 def _mostly_utf8(head: bytes) -> bool:
+    """UTF-8 text with a few bad bytes (reading then reports just the lines that have them)."""
     text = head.decode("utf-8", "replace")
     bad = text.count("\ufffd")
-    return bad <= len(text) / 100 and len(text) < len(head) * 0.9  # many multi-byte sequences decoded
+    return bad <= max(4, len(text) // 100) and "\x00" not in text and not _binary(text)
 
 
 def _candidates(head: bytes) -> list[str]:
@@ -160,18 +161,29 @@ def open_binary(path: Path) -> BinaryIO:
         raise InputError(f"{path}: cannot open ({err.strerror})", "unreadable") from None
 
 
+# Bytes that do not decode become this mark (a decoder never outputs a lone surrogate), so a bad
+# line is found with one `in` per chunk and skipped alone: the lines after it are still read.
+_MARK = "\udcff"
+
+
+def _mark_undecodable(err: UnicodeError) -> tuple[str, int]:
+    return _MARK, err.end  # type: ignore[attr-defined]
+
+
+codecs.register_error("policy-themes-mark", _mark_undecodable)
+
+
 class TextStream:
     """Lines of a byte stream, decoded incrementally with a detected (or given) encoding.
 
-    Iterating yields (line, complete): a line longer than `limit` characters comes in pieces,
-    all but the last with complete=False.  Undecodable bytes end the stream; `error` then holds
-    the InputError (naming the line), so the caller can first finish what it built.
+    Iterating yields (line, complete) — a line longer than `limit` characters comes in pieces, all
+    but the last with complete=False, so memory stays bounded whatever the file — or an InputError
+    (naming the line) for a line whose bytes do not decode; that line is skipped, the rest is read.
     """
 
     def __init__(self, raw: BinaryIO, where: str, encoding: str | None = None, limit: int = MAX_LINE_CHARS):
         self.raw, self.where, self.limit = raw, where, limit
         self._read = getattr(raw, "read1", raw.read)  # what a pipe has now, not a full megabyte
-        self.error: InputError | None = None
         self.lineno = 0  # lines completed so far
         head = raw.read(HEAD_BYTES)
         if not head.strip(b" \t\r\n\x00") or head in {bom for bom, _ in _BOMS}:
@@ -187,64 +199,50 @@ class TextStream:
         self.encoding = codec
         self.head = head[bom:]
 
-    def _texts(self) -> Iterator[str | None]:
-        """Decoded text chunk by chunk; None after the valid prefix when bytes do not decode."""
-        decoder = codecs.getincrementaldecoder(self.encoding)("strict")
+    def _texts(self) -> Iterator[str]:
+        """Decoded text chunk by chunk (undecodable bytes marked)."""
+        decoder = codecs.getincrementaldecoder(self.encoding)("policy-themes-mark")
         chunk = self.head
-        while True:
-            final = not chunk
-            try:
-                yield decoder.decode(chunk, final=final)
-            except UnicodeDecodeError as err:
-                # err.object is the decoder's pending bytes + this chunk, so its prefix is new text
-                good = err.object[: err.start]
-                yield codecs.getincrementaldecoder(self.encoding)("replace").decode(good, final=False)
-                yield None
-                return
-            if final:
-                return
+        while chunk:
+            yield decoder.decode(chunk)
             chunk = self._read(_CHUNK_BYTES)
+        yield decoder.decode(b"", final=True)
 
-    def __iter__(self) -> Iterator[tuple[str, bool]]:
+    def _bad_line(self) -> InputError:
+        return InputError(
+            f"{self.where}:{self.lineno + 1}: bytes not valid in {self.encoding}, line skipped "
+            "(pass the right encoding)",
+            "encoding",
+        )
+
+    def __iter__(self) -> Iterator[tuple[str, bool] | InputError]:
         rest = ""
         for text in self._texts():
-            if text is None:
-                self.error = InputError(
-                    f"{self.where}:{self.lineno + 1}: bytes not valid in {self.encoding} (pass the right encoding)",
-                    "encoding",
-                )
-                return
             rest += text
+            marked = _MARK in rest
             start = 0
             for match in _NEWLINE.finditer(rest):
                 if match.end() == len(rest) and match.group() == "\r":
                     break  # a "\r" at the end of a chunk may be the first half of "\r\n"
-                yield from self._pieces(rest[start : match.start()], True)
+                yield from self._line(rest[start : match.start()], marked)
                 self.lineno += 1
                 start = match.end()
             rest = rest[start:]
             while len(rest) > self.limit:
-                yield rest[: self.limit], False
+                yield from self._checked(rest[: self.limit], False, marked)
                 rest = rest[self.limit :]
         if rest:
-            yield from self._pieces(rest.rstrip("\r"), True)
+            yield from self._line(rest.rstrip("\r"), _MARK in rest)
             self.lineno += 1
 
-    def _pieces(self, line: str, complete: bool) -> Iterator[tuple[str, bool]]:
+    def _line(self, line: str, marked: bool) -> Iterator[tuple[str, bool] | InputError]:
         while len(line) > self.limit:
-            yield line[: self.limit], False
+            yield from self._checked(line[: self.limit], False, marked)
             line = line[self.limit :]
-        yield line, complete
+        yield from self._checked(line, True, marked)
+
+    def _checked(self, piece: str, complete: bool, marked: bool) -> Iterator[tuple[str, bool] | InputError]:
+        yield self._bad_line() if marked and _MARK in piece else (piece, complete)
 
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-
-
-def read_text_file(path: Path, encoding: str | None = None) -> str:
-    """Read a whole text file, detecting its encoding (small files; documents stream instead)."""
-    with open_binary(path) as raw:
-        stream = TextStream(raw, str(path), encoding)
-        text = "\n".join(line for line, _ in stream)
-    if stream.error:
-        raise stream.error
-    return text

@@ -30,8 +30,9 @@ DOCUMENT_SUFFIXES = TEXT_SUFFIXES | {".docx", ".pdf"}
 SUPPORTED_SUFFIXES = DOCUMENT_SUFFIXES | RECORD_SUFFIXES | TABLE_SUFFIXES
 
 
-def document_paragraphs(path: Path, encoding: str | None = None) -> Iterator[str]:
-    """Paragraphs of a .txt/.md/.docx/.pdf file; InputError when it cannot be read."""
+def document_paragraphs(path: Path, encoding: str | None = None) -> Iterator[str | InputError]:
+    """Paragraphs of a .txt/.md/.docx/.pdf file; InputError raised when it cannot be read, or
+    yielded in place of a line that cannot (the paragraphs after it are still read)."""
     suffix = path.suffix.lower()
     if suffix == ".docx":
         return docx_paragraphs(path)
@@ -40,9 +41,14 @@ def document_paragraphs(path: Path, encoding: str | None = None) -> Iterator[str
     return text_paragraphs(path, encoding)
 
 
-def _numbered(paragraphs: Iterable[str], doc: str, source: str) -> Iterator[Paragraph]:
-    for index, text in enumerate(paragraphs):
+def _numbered(paragraphs: Iterable[str | InputError], doc: str, source: str) -> Iterator[Paragraph | InputFailure]:
+    index = 0
+    for text in paragraphs:
+        if isinstance(text, InputError):
+            yield InputFailure(source, str(text), text.kind)
+            continue
         yield Paragraph(f"{doc}#{index:03d}", doc, index, text, {"source": source, "lang": language(text)})
+        index += 1
 
 
 def _file_paragraphs(path: Path, doc: str, options: ReadOptions, names: DocNames) -> Iterator[Paragraph | InputFailure]:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from pipeline.readers.errors import InputError
 from pipeline.readers.repair import glue, iter_paragraphs, normalise, starts_paragraph
@@ -21,6 +22,10 @@ _PAGE_NUMBER = re.compile(
     r"(?:page|p\.)\s*\d+(?:\s*(?:of|/)\s*\d+)?|\d+\s*/\s*\d+)$",
     re.IGNORECASE,
 )
+# Decoded content-stream limits: a dense page of text has < 200 KB, a 1,000-page report < 60 MB.
+# Above them a small file is a decompression bomb, refused before its text is extracted.
+MAX_PAGE_CONTENT_BYTES = 8 * 2**20
+MAX_PDF_CONTENT_BYTES = 128 * 2**20
 _EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running text
 _PDF_PARAGRAPH_END = tuple("。！？!?.…")
 _INDENT = re.compile(r"^(?:\u3000|\s{2,})")
@@ -28,7 +33,7 @@ _INDENT = re.compile(r"^(?:\u3000|\s{2,})")
 
 def _pdf_pages(path: Path) -> list[list[str]]:
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError
 
     # a damaged file becomes one InputFailure; pypdf's own warnings about it would only be noise
     logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -43,13 +48,43 @@ def _pdf_pages(path: Path) -> list[list[str]]:
     try:
         if reader.is_encrypted and not reader.decrypt(""):
             raise InputError(f"{path}: encrypted PDF (needs a password)", "encrypted")
-        return [(page.extract_text() or "").splitlines() for page in reader.pages]
+        budget = [MAX_PDF_CONTENT_BYTES]
+        return [_page_lines(page, number, path, budget) for number, page in enumerate(reader.pages, 1)]
     except (FileNotDecryptedError, DependencyError):
         raise InputError(f"{path}: encrypted PDF (cannot decrypt)", "encrypted") from None
     except InputError:
         raise
+    except LimitReachedError:
+        raise InputError(
+            f"{path}: a PDF stream inflates past pypdf's limit (decompression bomb?); refused", "too-large"
+        ) from None
     except Exception as err:
         raise InputError(f"{path}: not a readable PDF ({type(err).__name__})", "corrupt") from None
+
+
+def _page_lines(page: Any, number: int, path: Path, budget: list[int]) -> list[str]:
+    """A page's text lines, once its decoded content is known to be within the limits."""
+    size = _content_bytes(page)
+    budget[0] -= size
+    if size > MAX_PAGE_CONTENT_BYTES:
+        limit = f"{MAX_PAGE_CONTENT_BYTES // 2**20} MB a page"
+    elif budget[0] < 0:
+        limit = f"{MAX_PDF_CONTENT_BYTES // 2**20} MB a document"
+    else:
+        return (page.extract_text() or "").splitlines()
+    raise InputError(f"{path}: page {number} content inflates past {limit} (decompression bomb?); refused", "too-large")
+
+
+def _content_bytes(page: Any) -> int:
+    """Decoded size of a page's content streams (pypdf caps each stream's inflation itself)."""
+    from pypdf.generic import ArrayObject
+
+    contents = page.get("/Contents")
+    if contents is None:
+        return 0
+    streams = contents.get_object()
+    streams = list(streams) if isinstance(streams, ArrayObject) else [streams]
+    return sum(len(stream.get_object().get_data()) for stream in streams)
 
 
 def _running_key(line: str) -> str:

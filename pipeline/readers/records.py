@@ -8,6 +8,7 @@ file:line and skipped; the records after it are still read.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -16,10 +17,11 @@ from pipeline.readers.encoding import MAX_RECORD_CHARS, TextStream, open_binary
 from pipeline.readers.errors import InputError, InputFailure
 from pipeline.readers.language import language
 from pipeline.readers.paragraph import CORE_FIELDS, Paragraph, ReadOptions
-from pipeline.readers.repair import iter_paragraphs, normalise
+from pipeline.readers.repair import MAX_PARAGRAPH_CHARS, iter_paragraphs, normalise
 from pipeline.readers.walk import DocNames
 
 RECORD_SUFFIXES = frozenset({".jsonl"})
+MAX_ID_CHARS = 1_000  # an id is a name, not content
 
 
 def iter_records(path: Path) -> Iterator[tuple[int, dict]]:
@@ -35,26 +37,50 @@ def jsonl_objects(raw: BinaryIO, where: str, encoding: str | None) -> Iterator[t
     """(line number, object) per non-blank line of a JSONL byte stream; a bad line is an item, not a stop."""
     stream = TextStream(raw, where, encoding, MAX_RECORD_CHARS)
     too_long = False
-    for line, complete in stream:
+    for item in stream:
         lineno = stream.lineno + 1
+        if isinstance(item, InputError):
+            yield item
+            continue
+        line, complete = item
         if not complete or too_long:
             too_long = not complete
             if complete:
-                yield InputError(f"{where}:{lineno}: line longer than {MAX_RECORD_CHARS} characters", "malformed")
+                yield InputError(
+                    f"{where}:{lineno}: line longer than {MAX_RECORD_CHARS:,} characters, skipped", "too-large"
+                )
             continue
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as err:
-            yield InputError(f"{where}:{lineno}: malformed JSON ({err.msg})", "malformed")
-            continue
-        if not isinstance(obj, dict):
-            yield InputError(f"{where}:{lineno}: expected a JSON object", "malformed")
-            continue
-        yield lineno, obj
-    if stream.error:
-        raise stream.error
+        if line.strip():
+            yield _parsed(line, f"{where}:{lineno}", lineno)
+
+
+def _parsed(line: str, at: str, lineno: int) -> tuple[int, dict] | InputError:
+    """One JSONL line as an object, or the one-line reason it is not one."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as err:
+        return InputError(f"{at}: malformed JSON ({err.msg})", "malformed")
+    except RecursionError:
+        return InputError(f"{at}: JSON nested too deeply", "malformed")
+    except ValueError as err:  # e.g. an integer of more than 4,300 digits
+        return InputError(f"{at}: unreadable JSON value ({err})", "malformed")
+    if not isinstance(obj, dict):
+        return InputError(f"{at}: expected a JSON object", "malformed")
+    if _SURROGATE_ESCAPE.search(line) and not _encodable(obj):
+        return InputError(f"{at}: lone surrogate escape (\\ud800-\\udfff without its pair) in a string", "malformed")
+    return lineno, obj
+
+
+# "\ud800"-"\udfff" escapes: a pair is one character, a lone one cannot be written as UTF-8
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _encodable(obj: object) -> bool:
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError, ValueError):
+        return False
+    return True
 
 
 def jsonl_paragraphs(
@@ -105,6 +131,12 @@ def _record_problem(rec: dict, text_key: str, id_key: str | None, value: object,
         return f"'{text_key}' is not a string"
     if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
         return f"'{id_key}' is not a string or integer"
+    if value is not None and len(str(value)) > MAX_ID_CHARS:
+        return f"'{id_key}' longer than {MAX_ID_CHARS} characters"
+    if not document and len(text) > MAX_PARAGRAPH_CHARS:
+        return (
+            f"'{text_key}' has {len(text):,} characters, over the {MAX_PARAGRAPH_CHARS:,} of one paragraph (split it)"
+        )
     return ""
 
 

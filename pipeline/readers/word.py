@@ -15,12 +15,36 @@ from pipeline.readers.errors import InputError
 from pipeline.readers.repair import iter_paragraphs, normalise
 
 _WORD_HEADING_STYLES = ("heading", "title", "标题")
+# python-docx parses the XML whole (about 8 bytes of memory per byte of XML): a 1,000-page report
+# holds ~15 MB of XML; a small archive that inflates past this is a decompression bomb.
+MAX_DOCX_XML_BYTES = 32 * 2**20
+
+
+def _refuse_bomb(path: Path) -> None:
+    """Refuse a .docx whose XML parts inflate past MAX_DOCX_XML_BYTES, before anything is inflated.
+
+    The sizes are the archive's own; zipfile never inflates a member past its recorded size.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            size = sum(i.file_size for i in archive.infolist() if i.filename.endswith((".xml", ".rels")))
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise InputError(f"{path}: not a readable .docx (not a ZIP archive)", "corrupt") from None
+    if size > MAX_DOCX_XML_BYTES:
+        raise InputError(
+            f"{path}: .docx XML inflates to {size / 2**20:,.0f} MB, over the {MAX_DOCX_XML_BYTES // 2**20} MB "
+            "a document may hold (decompression bomb?); refused",
+            "too-large",
+        )
 
 
 def _docx_blocks(path: Path) -> Iterator[tuple[bool, str]]:
     """(is_own_paragraph, text) in document order."""
     import docx
 
+    _refuse_bomb(path)
     try:
         document = docx.Document(str(path))
     except Exception as err:  # python-docx raises zipfile/KeyError/lxml errors for broken files
