@@ -11,6 +11,7 @@ import sys
 import textwrap
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -217,11 +218,14 @@ def test_corpus_errors_name_the_file_and_line(tmp_path: Path) -> None:
         list(read_corpus(corpus))
 
 
-def test_ingest_stage_reports_a_deeply_nested_corpus_line_in_one_line(tmp_path: Path) -> None:
-    (tmp_path / "params.yaml").write_text("data:\n  corpus: c.jsonl\n  text_field: content\n", encoding="utf-8")
+def test_ingest_stage_reports_a_deeply_nested_corpus_line_in_one_line(
+    tmp_path: Path, stage_command: Callable[[Path, str], list[str]]
+) -> None:
+    params = (REPO / "params.yaml").read_text(encoding="utf-8")
+    (tmp_path / "params.yaml").write_text(params.replace("corpus: data/sample/docs", "corpus: c.jsonl", 1))
     (tmp_path / "c.jsonl").write_bytes(b'{"content": ' + b"[" * 50_000 + b"]" * 50_000 + b"}\n")
     run = subprocess.run(
-        [sys.executable, "-m", "pipeline.stages.ingest"],
+        stage_command(REPO, "ingest"),
         cwd=tmp_path,
         capture_output=True,
         text=True,
