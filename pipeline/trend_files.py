@@ -100,3 +100,30 @@ def _long_sheet(sheet: Any, rows: Sequence[ShareRow], percent: Any, bold: Any) -
                 fmt = percent if name in ("share", "ci_low", "ci_high", "char_share") else None
                 sheet.write_number(i, j, float(value), fmt)
     sheet.freeze_panes(1, 0)
+
+
+def write_year_plots(rows: Sequence[ShareRow], folder: Path) -> list[Path]:
+    """One CSV per theme (or topic) under `folder` — year, share, interval, paragraphs — for DVC plots.
+
+    One file per series is how DVC's templates draw several lines without naming them in dvc.yaml,
+    so the plots follow the theme set.  Only dated groups (x must be a year); stale files are removed.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    series: dict[str, list[ShareRow]] = {}
+    for r in rows:
+        if r.group.isdigit():
+            series.setdefault(r.theme, []).append(r)
+    names = {name: "_".join(name.split()) + ".csv" for name in series}
+    for stale in folder.glob("*.csv"):
+        if stale.name not in names.values():
+            stale.unlink()
+    written = []
+    for name, items in series.items():
+        path = folder / names[name]
+        with path.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(["year", "share", "ci_low", "ci_high", "paragraphs"])
+            for r in items:
+                writer.writerow([int(r.group), f"{r.share:.6f}", f"{r.ci_low:.6f}", f"{r.ci_high:.6f}", r.paragraphs])
+        written.append(path)
+    return written

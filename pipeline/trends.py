@@ -134,7 +134,7 @@ class ThemeTrends:
     def topic_rows(self) -> list[ShareRow]:
         """Share of paragraphs whose dominant topic is k, per group (theme column = `topic k`)."""
         topics = sorted({k for totals in self.groups.values() for k in totals.topic_paragraphs})
-        return [self._row(g, f"topic {k}", self.groups[g], k) for g in self.ordered_groups() for k in topics]
+        return [self._row(g, f"topic {k:02d}", self.groups[g], k) for g in self.ordered_groups() for k in topics]
 
     @staticmethod
     def _row(group: str, name: str, totals: GroupTotals, key: str | int) -> ShareRow:

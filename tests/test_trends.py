@@ -57,7 +57,7 @@ def test_shares_of_paragraphs_and_characters_per_year() -> None:
     assert rows[("1990", "governance")].share == 1.0
     assert rows[(NO_GROUP, "belt_and_road")].theme_paragraphs == 1
     topics = {(r.group, r.theme): r.share for r in trends.topic_rows()}
-    assert topics[("2001", "topic 2")] == pytest.approx(2 / 3)
+    assert topics[("2001", "topic 02")] == pytest.approx(2 / 3)
 
 
 def test_any_metadata_field_groups() -> None:
@@ -100,3 +100,19 @@ def test_xlsx_is_a_real_workbook(tmp_path: Path) -> None:
         sheet = book.read("xl/worksheets/sheet1.xml").decode()
     assert "2001年报告" in sheet and "=HYPERLINK(1)" in sheet and "<f>" not in sheet
     assert sheet.count("<row ") == len(trends.theme_rows()) + 1
+
+
+def test_year_plots_one_file_per_series_and_stale_ones_removed(tmp_path: Path) -> None:
+    from pipeline.trend_files import write_year_plots
+
+    trends = ThemeTrends(THEMES, "year")
+    for record, labels, topic in _records():
+        trends.add(record, labels, topic)
+    (tmp_path / "old_theme.csv").write_text("stale", encoding="utf-8")
+    written = write_year_plots(trends.theme_rows(), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.csv" for t in THEMES)
+    rows = list(csv.DictReader((tmp_path / "diplomacy.csv").open(encoding="utf-8")))
+    assert [r["year"] for r in rows] == ["1990", "2001"]  # undated paragraphs have no x
+    assert float(rows[1]["share"]) == pytest.approx(2 / 3, abs=1e-6) and len(written) == 3
+    topics = write_year_plots(trends.topic_rows(), tmp_path / "topics")
+    assert [p.name for p in topics] == ["topic_00.csv", "topic_01.csv", "topic_02.csv"]
