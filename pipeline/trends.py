@@ -11,10 +11,12 @@ group had is reported, never dropped silently.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -205,3 +207,17 @@ def labelled(
             else:
                 p = next(done)
                 yield Labelled({**record, "lang": p.lang}, p.labels, p.scores, p.topic)
+
+
+def jsonl_batches(path: Path, size: int = 512) -> Iterator[list[dict]]:
+    """A JSON-lines file (e.g. the ingested paragraphs), streamed in batches of `size` records."""
+    batch: list[dict] = []
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                batch.append(json.loads(line))
+                if len(batch) >= size:
+                    yield batch
+                    batch = []
+    if batch:
+        yield batch
