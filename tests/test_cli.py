@@ -132,6 +132,39 @@ def test_non_finite_pass_through_numbers_are_written_as_null(cli: Callable[..., 
     assert row["w"] is None and row["v"] is None and row["u"] is None
 
 
+ODD_RECORDS = {
+    "surrogate in text": '{"id": "s", "text": "\\ud800推进国际合作"}',
+    "surrogate in id": '{"id": "\\udc00", "text": "推进国际合作"}',
+    "5,000-digit id": '{"id": ' + "9" * 5000 + ', "text": "推进国际合作"}',
+    "50,000-deep value": '{"id": "d", "text": "推进", "m": ' + "[" * 50_000 + "]" * 50_000 + "}",
+    "NaN field": '{"id": "n", "text": "推进", "m": NaN}',
+    "list id": '{"id": [1, 2], "text": "推进"}',
+    "number text": '{"id": "t", "text": 123}',
+    "not an object": "[1, 2, 3]",
+    "210,000-character text": json.dumps({"id": "long", "text": "推进国际合作。" * 30_000}, ensure_ascii=False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD_RECORDS))
+def test_odd_records_never_end_in_a_traceback(cli: Callable[..., Result], tmp_path: Path, case: str) -> None:
+    """Alone in a file, and between two good records: one line per problem, an exit code that says it."""
+    path = tmp_path / "odd.jsonl"
+    good = json.dumps({"id": "ok", "text": ZH[1]}, ensure_ascii=False)
+    for lines in ([ODD_RECORDS[case]], [good, ODD_RECORDS[case], good]):
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        out = tmp_path / "out.jsonl"
+        out.write_text("earlier\n", encoding="utf-8")
+        result = cli("classify", str(path), "-o", str(out))  # the fixture fails on "Traceback"
+        assert result.code in (0, 1, 2) and result.err.count("\n") <= 2, result.err
+        assert (result.code == 0) == (result.err == ""), result.err
+        written = out.read_text(encoding="utf-8")
+        if result.code == 2:
+            assert written == "earlier\n"  # a failed run leaves the output as it was
+        else:
+            rows = [json.loads(line) for line in written.splitlines()]
+            assert [r["id"] for r in rows].count("ok") == lines.count(good)
+
+
 # ------------------------------------------------------------------ segment, topics, info
 
 

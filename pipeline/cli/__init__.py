@@ -21,7 +21,9 @@ the rest were processed); 2 nothing could be done (bad usage, no model, no reada
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+from pathlib import Path
 
 import click
 import typer
@@ -90,7 +92,26 @@ def _run_app() -> int:
         print(f"error: {name}{err.strerror or err}", file=sys.stderr)
         silence_stdout()
         return EXIT_FAILED
+    except Exception as err:  # a bug or a case nobody foresaw: one line; an -o file was not replaced
+        if os.environ.get("POLICY_THEMES_DEBUG"):
+            raise
+        print(f"error: {_internal_error(err)}", file=sys.stderr)
+        silence_stdout()
+        return EXIT_FAILED
     return code if isinstance(code, int) else 0
+
+
+def _internal_error(err: Exception) -> str:
+    """One line for an unexpected exception: what and where, and how to see the whole traceback."""
+    import traceback  # only now: it costs ~15 ms of start-up
+
+    frames = traceback.extract_tb(err.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    what = " ".join(str(err).split())[:300]
+    return (
+        f"unexpected {type(err).__name__}{where}: {what} (the run stopped; an -o file was left as it was; "
+        "POLICY_THEMES_DEBUG=1 shows the traceback)"
+    )
 
 
 __all__ = ["app", "main"]
