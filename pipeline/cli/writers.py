@@ -61,12 +61,17 @@ def _long_int_text(value: int) -> str:
         sys.set_int_max_str_digits(limit)
 
 
+# One encoder for every row: json.dumps with non-default arguments builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+_SAFE_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)
+
+
 def json_line(row: dict) -> str:
     """One row as compact JSON text, always valid JSON (see module docstring)."""
     try:
-        return json.dumps(row, ensure_ascii=False, allow_nan=False)
+        return _ENCODER.encode(row)
     except (ValueError, RecursionError):
-        return json.dumps(json_safe(row), ensure_ascii=False, allow_nan=False, check_circular=False)
+        return _SAFE_ENCODER.encode(json_safe(row))
 
 
 def csv_cell(value: Any) -> Any:
