@@ -14,24 +14,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from pipeline.safe_text import spreadsheet_cell
 from pipeline.trends import FIELDS, ShareRow, wide
 
 FORMATS = ("table", "csv", "jsonl", "xlsx")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value: object) -> object:
-    """A text cell that a spreadsheet would evaluate gets a leading apostrophe (OWASP advice)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def write_csv(rows: Sequence[ShareRow], out: TextIO) -> None:
     writer = csv.writer(out)
     writer.writerow(FIELDS)
     for r in rows:
-        writer.writerow([_safe(v) for v in r.as_dict().values()])
+        writer.writerow([spreadsheet_cell(v) for v in r.as_dict().values()])
 
 
 def write_jsonl(rows: Sequence[ShareRow], out: TextIO) -> None:

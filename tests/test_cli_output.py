@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli.failure import Failure
-from pipeline.cli.output import open_output, refuse_output_among_inputs
-from pipeline.cli.writers import FORMULA_PREFIXES, RowWriter, csv_cell, json_line, json_safe, table_text
+from pipeline.cli.output import open_output, refuse_output_among_inputs, replaced_atomically
+from pipeline.cli.writers import RowWriter, json_line
+from pipeline.safe_text import FORMULA_PREFIXES, json_safe, spreadsheet_cell, terminal_text
 
 
 def _strict_json(text: str) -> object:
@@ -55,9 +56,9 @@ def test_fast_path_output_is_the_plain_json_dump() -> None:
 @pytest.mark.parametrize("prefix", FORMULA_PREFIXES)
 def test_csv_cells_that_start_a_formula_are_neutralised(prefix: str) -> None:
     value = prefix + 'HYPERLINK("http://example.invalid")'
-    assert csv_cell(value) == "'" + value
-    assert csv_cell("城市治理" + prefix) == "城市治理" + prefix
-    assert csv_cell(-1.5) == -1.5 and csv_cell(7) == 7
+    assert spreadsheet_cell(value) == "'" + value
+    assert spreadsheet_cell("城市治理" + prefix) == "城市治理" + prefix
+    assert spreadsheet_cell(-1.5) == -1.5 and spreadsheet_cell(7) == 7
 
 
 def test_csv_output_round_trips_through_the_csv_module() -> None:
@@ -85,7 +86,7 @@ def test_csv_output_round_trips_through_the_csv_module() -> None:
     ],
 )
 def test_table_text_escapes_control_and_bidi_characters(raw: str, shown: str) -> None:
-    assert table_text(raw) == shown
+    assert terminal_text(raw) == shown
 
 
 def test_table_rows_carry_no_raw_escape_sequences() -> None:
@@ -191,3 +192,19 @@ def test_the_output_is_never_inside_an_input_folder(tmp_path: Path) -> None:
         with pytest.raises(Failure, match="inside the input folder"):
             refuse_output_among_inputs(output, [str(folder)])
     refuse_output_among_inputs(tmp_path / "docs-out.jsonl", [str(folder)])  # a sibling, not inside
+
+
+def test_files_written_by_name_replace_the_target_only_when_complete(tmp_path: Path) -> None:
+    target = tmp_path / "table.xlsx"
+    target.write_bytes(b"earlier")
+    with pytest.raises(RuntimeError), replaced_atomically(target) as path:
+        path.write_bytes(b"half")
+        raise RuntimeError("the writer failed")
+    assert target.read_bytes() == b"earlier" and [p.name for p in tmp_path.iterdir()] == ["table.xlsx"]
+    with replaced_atomically(target) as path:
+        assert path.parent == tmp_path and path.suffix == ".xlsx"
+        path.write_bytes(b"new")
+    assert target.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["table.xlsx"]
+    with replaced_atomically(tmp_path / "labels" / "round-1.jsonl", make_parents=True) as path:
+        path.write_text("{}\n", encoding="utf-8")
+    assert (tmp_path / "labels" / "round-1.jsonl").read_text(encoding="utf-8") == "{}\n"

@@ -16,6 +16,7 @@ import typer
 
 from pipeline.cli.failure import Failure
 from pipeline.cli.options import DEFAULT_MODEL_DIR, ModelDir, format_option
+from pipeline.cli.output import replaced_atomically
 from pipeline.readers import InputError
 
 if TYPE_CHECKING:
@@ -156,7 +157,8 @@ def import_labels(
         raise Failure(
             f"no labelled paragraphs in {', '.join(map(str, exports))} ({result.unlabelled} not labelled yet)"
         )
-    write_labels(output, result.labels)
+    with replaced_atomically(output, make_parents=True) as path:  # never half a labels file
+        write_labels(path, result.labels)
     print(
         f"import-labels: {len(result.labels)} labelled paragraphs → {output} ({result.unlabelled} not labelled yet, "
         f"{result.agreeing} repeated labels that agree)",

@@ -141,6 +141,36 @@ def open_output(output: Path | None) -> Iterator[OutputFile]:
         handle.discard()
 
 
+@contextlib.contextmanager
+def replaced_atomically(target: Path, make_parents: bool = False) -> Iterator[Path]:
+    """A temporary path beside `target` for writers that want a file name (xlsx, labels files).
+
+    Renamed over `target` when the block ends without an error, deleted otherwise, so a failed run
+    never leaves a truncated or half-written file where a good one was. `make_parents` creates
+    missing folders first (for outputs such as data/labels/round-1.jsonl).
+    """
+    real = Path(os.path.realpath(target))
+    if real.is_dir():
+        raise Failure(f"{target}: is a folder; give a file name for the output")
+    try:
+        if make_parents:
+            real.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=real.parent, prefix=f".{real.stem}.", suffix=real.suffix)
+        os.close(fd)
+    except OSError as err:
+        raise Failure(f"{target}: cannot write ({_describe(err)})") from None
+    temporary = Path(name)
+    try:
+        yield temporary
+        os.chmod(temporary, stat.S_IMODE(real.stat().st_mode) if real.exists() else 0o666 & ~_umask())
+        os.replace(temporary, real)
+    except OSError as err:
+        raise Failure(f"{target}: cannot write ({_describe(err)}); {target} was left as it was") from None
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
 class OutputFile:
     """An open output: `stream` to write to, `commit()` to put the results in place."""
 

@@ -17,7 +17,7 @@ import typer
 from pipeline.cli.classify import _batches, load_model, unit_row
 from pipeline.cli.failure import EXIT_FAILED, EXIT_PARTIAL, Failure
 from pipeline.cli.options import DEFAULT_MODEL_DIR, BatchSize, ModelDir, Output, format_option, reads_inputs
-from pipeline.cli.output import open_output, refuse_output_among_inputs
+from pipeline.cli.output import open_output, refuse_output_among_inputs, replaced_atomically
 from pipeline.readers import InputFailure, ReadOptions, read_inputs
 
 if TYPE_CHECKING:
@@ -135,7 +135,8 @@ def trends(
     assert acc is not None  # finish() refuses an empty input
     rows = acc.topic_rows() if topics else acc.theme_rows()
     if fmt == "xlsx":
-        write_xlsx(output, {f"{'topics' if topics else 'themes'} by {by}": rows})  # type: ignore[arg-type]
+        with replaced_atomically(output) as path:  # type: ignore[arg-type]
+            write_xlsx(path, {f"{'topics' if topics else 'themes'} by {by}": rows})
         return
     with open_output(output) as out:  # atomic: an existing file is replaced only when all is written
         {"csv": write_csv, "jsonl": write_jsonl}.get(fmt, lambda r, o: o.write(format_table(r)))(rows, out.stream)

@@ -2,11 +2,9 @@
 
 - JSON/JSONL are always valid JSON: non-finite floats (NaN, Infinity, 1e999) in pass-through fields
   become null and integers too long for `int`→`str` conversion become strings. The fast path is
-  one `json.dumps` per row; only a row that fails it is cleaned.
-- CSV cells that a spreadsheet would run as a formula (starting with = + - @, tab or CR) get a
-  leading apostrophe, OWASP's recommendation; numbers are written as numbers.
-- The table escapes control characters and bidirectional overrides (`\\x1b` is shown, never sent),
-  so input text cannot move the cursor, change colours or reorder what the terminal shows.
+  one encoder call per row; only a row that fails it is cleaned (`pipeline.safe_text.json_safe`).
+- CSV cells go through `spreadsheet_cell` (formula prefixes neutralised), the table through
+  `terminal_text` (control characters escaped): see `pipeline.safe_text`.
 - Lone surrogates (from JSON escapes such as "\\ud800") are written by the output stream's
   `backslashreplace` handler as `\\ud800`: in JSON that is the same escape read back.
 """
@@ -15,51 +13,10 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# C0 and C1 controls, DEL and the bidirectional embeddings/overrides/isolates → visible escapes.
-_CONTROLS = [*range(0x00, 0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-_TABLE_ESCAPES = {c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in _CONTROLS}
-_TABLE_ESCAPES.update({ord("\n"): " ", ord("\t"): " "})
-
-
-def json_safe(value: Any) -> Any:
-    """`value` with non-finite floats as None and over-long integers as strings (valid JSON).
-
-    Iterative, so a deeply nested value cannot exhaust the stack.
-    """
-    root: list[Any] = [value]
-    stack: list[tuple[list | dict, Any]] = [(root, 0)]
-    while stack:
-        container, key = stack.pop()
-        item = container[key]
-        if isinstance(item, float) and not math.isfinite(item):
-            container[key] = None
-        elif isinstance(item, int) and item.bit_length() > 14_000:  # past the 4,300-digit str() limit
-            container[key] = _long_int_text(item)
-        elif isinstance(item, dict):
-            container[key] = item = dict(item)
-            stack.extend((item, k) for k in item)
-        elif isinstance(item, list | tuple):
-            container[key] = item = list(item)
-            stack.extend((item, i) for i in range(len(item)))
-    return root[0]
-
-
-def _long_int_text(value: int) -> str:
-    """Decimal text of an integer beyond Python's default 4,300-digit conversion limit."""
-    import sys
-
-    limit = sys.get_int_max_str_digits()
-    sys.set_int_max_str_digits(0)
-    try:
-        return str(value)
-    finally:
-        sys.set_int_max_str_digits(limit)
-
+from pipeline.safe_text import json_safe, spreadsheet_cell, terminal_text
 
 # One encoder for every row: json.dumps with non-default arguments builds a new one per call.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
@@ -72,18 +29,6 @@ def json_line(row: dict) -> str:
         return _ENCODER.encode(row)
     except (ValueError, RecursionError):
         return _SAFE_ENCODER.encode(json_safe(row))
-
-
-def csv_cell(value: Any) -> Any:
-    """A cell a spreadsheet shows as text: formula prefixes neutralised, numbers left as numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def table_text(value: Any) -> str:
-    """Text safe to print on a terminal: control characters as visible escapes, lines joined."""
-    return str(value).translate(_TABLE_ESCAPES)
 
 
 class RowWriter:
@@ -133,7 +78,7 @@ class RowWriter:
                 evidence = [" | ".join(evidence_lines(row))] if self.kind == "evidence" else []
                 cells = [row["id"], ";".join(row["labels"]), *scores, row["topic"], row["lang"], *evidence]
                 cells.append(row.get("text", ""))
-            self._csv.writerow([csv_cell(c) for c in cells])
+            self._csv.writerow([spreadsheet_cell(c) for c in cells])
 
     def _csv_header(self) -> list[str]:
         if self.kind == "tokens":
@@ -151,16 +96,16 @@ class RowWriter:
         self.out.write("".join(map(self._table_row, rows)))
 
     def _table_row(self, row: dict) -> str:
-        ident = table_text(row["id"])
+        ident = terminal_text(row["id"])
         if self.kind == "tokens":
-            return f"{ident:<28} {table_text(' / '.join(row['tokens']))}\n"
-        text = table_text(row.get("text", ""))
+            return f"{ident:<28} {terminal_text(' / '.join(row['tokens']))}\n"
+        text = terminal_text(row.get("text", ""))
         labels = ", ".join(row["labels"]) or "—"
         scores = " ".join(f"{row['scores'][t]:>5.2f}" for t in self.themes)
         topic = "" if row["topic"] is None else str(row["topic"])
         preview = text[:24] + ("…" if len(text) > 24 else "")
         line = f"{ident:<28} {labels:<34} {scores} {topic:>5}  {preview}\n"
-        return line + "".join(f"    ↳ {table_text(e)}\n" for e in evidence_lines(row))
+        return line + "".join(f"    ↳ {terminal_text(e)}\n" for e in evidence_lines(row))
 
 
 def evidence_lines(row: dict) -> list[str]:
