@@ -216,18 +216,26 @@ class TextStream:
         )
 
     def __iter__(self) -> Iterator[tuple[str, bool] | InputError]:
-        rest = ""
+        rest = ""  # text after the last line break
+        marked = False  # does `rest` hold undecodable bytes?
         for text in self._texts():
-            rest += text
-            marked = _MARK in rest
-            start = 0
-            for match in _NEWLINE.finditer(rest):
-                if match.end() == len(rest) and match.group() == "\r":
-                    break  # a "\r" at the end of a chunk may be the first half of "\r\n"
-                yield from self._line(rest[start : match.start()], marked)
-                self.lineno += 1
-                start = match.end()
-            rest = rest[start:]
+            breaks = "\n" in text or "\r" in text or rest.endswith("\r")
+            marked = marked or _MARK in text
+            rest += text  # in place: `rest` is the only reference
+            if breaks:  # only then is `rest` searched, so a line without breaks costs linear time
+                start = 0
+                for match in _NEWLINE.finditer(rest):
+                    if match.end() == len(rest) and match.group() == "\r":
+                        break  # a "\r" at the end of a chunk may be the first half of "\r\n"
+                    line = rest[start : match.start()]
+                    if len(line) <= self.limit and not (marked and _MARK in line):
+                        yield line, True  # the common case, without a generator per line
+                    else:
+                        yield from self._line(line, marked)
+                    self.lineno += 1
+                    start = match.end()
+                rest = rest[start:]
+                marked = marked and _MARK in rest
             while len(rest) > self.limit:
                 yield from self._checked(rest[: self.limit], False, marked)
                 rest = rest[self.limit :]

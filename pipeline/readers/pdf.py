@@ -11,6 +11,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ _PAGE_NUMBER = re.compile(
 # Above them a small file is a decompression bomb, refused before its text is extracted.
 MAX_PAGE_CONTENT_BYTES = 8 * 2**20
 MAX_PDF_CONTENT_BYTES = 128 * 2**20
+MAX_STREAM_BYTES = 2 * MAX_PAGE_CONTENT_BYTES  # what pypdf may inflate one stream to
 _EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running text
 _PDF_PARAGRAPH_END = tuple("。！？!?.…")
 _INDENT = re.compile(r"^(?:\u3000|\s{2,})")
@@ -46,20 +48,34 @@ def _pdf_pages(path: Path) -> list[list[str]]:
     except Exception as err:  # pypdf raises many types for damaged files
         raise InputError(f"{path}: not a readable PDF ({type(err).__name__})", "corrupt") from None
     try:
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise InputError(f"{path}: encrypted PDF (needs a password)", "encrypted")
-        budget = [MAX_PDF_CONTENT_BYTES]
-        return [_page_lines(page, number, path, budget) for number, page in enumerate(reader.pages, 1)]
+        with _inflation_limits():
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise InputError(f"{path}: encrypted PDF (needs a password)", "encrypted")
+            budget = [MAX_PDF_CONTENT_BYTES]
+            return [_page_lines(page, number, path, budget) for number, page in enumerate(reader.pages, 1)]
     except (FileNotDecryptedError, DependencyError):
         raise InputError(f"{path}: encrypted PDF (cannot decrypt)", "encrypted") from None
     except InputError:
         raise
     except LimitReachedError:
         raise InputError(
-            f"{path}: a PDF stream inflates past pypdf's limit (decompression bomb?); refused", "too-large"
+            f"{path}: a PDF stream inflates past {MAX_STREAM_BYTES // 2**20} MB (decompression bomb?); refused",
+            "too-large",
         ) from None
     except Exception as err:
         raise InputError(f"{path}: not a readable PDF ({type(err).__name__})", "corrupt") from None
+
+
+def _inflation_limits() -> AbstractContextManager[object]:
+    """pypdf's own inflation caps, lowered to what one page may hold (pypdf >= 6.7 has them as a
+    configuration context; older versions keep their 75 MB defaults and the page check below still holds)."""
+    import pypdf
+
+    overwrite = getattr(pypdf, "apply_configuration", None)
+    if overwrite is None:
+        return nullcontext()
+    caps = ("zlib", "lzw", "run_length", "brotli")
+    return overwrite(**{f"{name}_maximum_output_length": MAX_STREAM_BYTES for name in caps})
 
 
 def _page_lines(page: Any, number: int, path: Path, budget: list[int]) -> list[str]:
