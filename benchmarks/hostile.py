@@ -24,6 +24,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from readers_support import pdf_with_content  # noqa: E402  (the hand-written PDF of the tests)
+
 SENTENCE = "推进国际交往中心建设，完善城市治理体系，深化一带一路合作。"  # our own words
 
 
@@ -68,22 +72,8 @@ def pdf_bomb(folder: Path, mb: int) -> Path:
     """A small PDF whose one page's content stream inflates to `mb` MB."""
     packer, line = zlib.compressobj(9), b"BT /F1 12 Tf 72 720 Td (x) Tj ET\n" * 32_000  # ~1 MB
     stream = b"".join(packer.compress(line) for _ in range(mb * 2**20 // len(line))) + packer.flush()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-    ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     path = folder / "bomb.pdf"
-    path.write_bytes(bytes(out))
+    path.write_bytes(pdf_with_content(stream))
     return path
 
 

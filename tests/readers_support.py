@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.readers import InputFailure, Paragraph, ReadOptions, read_inputs
@@ -79,14 +80,39 @@ def run_without_dac_override(code: str) -> subprocess.CompletedProcess[str] | No
                 raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
 
     try:
-        return subprocess.run(
-            [sys.executable, "-c", code],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            preexec_fn=drop,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-        )
+        return run_code(code, preexec_fn=drop)
     except (OSError, subprocess.SubprocessError):
         return None
+
+
+def run_code(code: str, preexec_fn: Callable[[], None] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run Python `code` in a child with this checkout on its path (a hang fails after 120 s)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=preexec_fn,
+        env=env,
+    )
+
+
+def pdf_with_content(stream: bytes) -> bytes:
+    """A one-page PDF whose page content is `stream`, already deflated (written by hand, no library)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)

@@ -7,7 +7,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import textwrap
 import zipfile
 import zlib
@@ -15,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from readers_support import REPO, run_without_dac_override
+from readers_support import REPO, pdf_with_content, run_code, run_without_dac_override
 
 from pipeline.readers import InputError, InputFailure, Paragraph, ReadOptions, read_corpus, read_inputs
 from pipeline.readers.records import MAX_ID_CHARS
@@ -124,31 +123,11 @@ def test_docx_decompression_bomb_is_refused_before_inflating(tmp_path: Path) -> 
     )
 
 
-def _pdf_with_page_content(content: bytes) -> bytes:
-    """A one-page PDF whose content stream is `content`, deflated (written by hand, no library)."""
-    stream = zlib.compress(content, 9)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-    ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
 def test_pdf_page_content_bomb_is_refused(tmp_path: Path) -> None:
     from pipeline.readers.pdf import MAX_PAGE_CONTENT_BYTES
 
     path = tmp_path / "bomb.pdf"
-    path.write_bytes(_pdf_with_page_content(b" " * (MAX_PAGE_CONTENT_BYTES + 1)))
+    path.write_bytes(pdf_with_content(zlib.compress(b" " * (MAX_PAGE_CONTENT_BYTES + 1), 9)))
     assert path.stat().st_size < 100_000
     paragraphs, failures = read(path)
     assert not paragraphs and [f.kind for f in failures] == ["too-large"] and "page 1" in failures[0].message
@@ -170,11 +149,10 @@ def test_non_regular_files_in_a_walk_are_refused_without_hanging(tmp_path: Path)
         print(json.dumps([i.message if isinstance(i, InputFailure) else i.id for i in items]))
     """)
     try:
-        run = subprocess.run(
-            [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60, check=True
-        )
+        run = run_code(code)
     finally:
         server.close()
+    assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout)
     assert out[0] == "a#000" and out[4] == "e#000"
     assert [m.split(": ", 1)[1] for m in out[1:4]] == [
@@ -202,7 +180,8 @@ def test_an_unreadable_sub_folder_is_reported_and_its_siblings_are_read(tmp_path
             if run is None or run.returncode != 0:
                 pytest.skip("cannot drop CAP_DAC_OVERRIDE here")
         else:
-            run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+            run = run_code(code)
+            assert run.returncode == 0, run.stderr
     finally:
         (tmp_path / "b").chmod(0o755)
     assert json.loads(run.stdout) == ["a/doc#000", f"{tmp_path / 'b'}: permission denied (folder skipped)", "c/doc#000"]

@@ -16,6 +16,7 @@ from readers_support import (
     REPO,
     only_units,
     read_units,
+    run_code,
 )
 
 from pipeline.readers import (
@@ -94,15 +95,8 @@ def test_large_files_stream_in_bounded_memory(tmp_path: Path) -> None:
         after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(json.dumps({{"growth_kb": after - before, "counts": counts}}))
     """)
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    result = run_code(code)
+    assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     big_txt.unlink()
     big_jsonl.unlink()
