@@ -176,6 +176,10 @@ def test_only_stages_load_params_and_nothing_imports_a_stage() -> None:
             continue
         source = file.read_text(encoding="utf-8")
         assert "pipeline.stages" not in source, f"{file} imports a stage"
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ImportFrom) and node.module == PARAMS_LOADER:
+                loaders = {a.name for a in node.names} & {"load"}
+                assert not loaders, f"{file} loads params itself; a stage passes it the typed section"
     for file in sorted([*ROOT.glob("tests/*.py"), *ROOT.glob("benchmarks/**/*.py")]):
         tree = ast.parse(file.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
