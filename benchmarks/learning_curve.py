@@ -47,6 +47,7 @@ SHARED = ROOT.parent / "shared"
 ROUND = 25
 MIN_SUPPORT = 5  # a theme counts in the genre's macro-F1 with at least this many positives
 GENRE_WEIGHT = 1.0  # sample weight of the new genre's labels (--genre-weight)
+EXPLORE = 0.0  # SuggestConfig.explore (--explore)
 PLOTS = ROOT / "plots" / "learning_curve"
 RESULT = ROOT / "benchmarks" / "learning_curve.json"
 PNG = ROOT / "benchmarks" / "learning_curve.png"
@@ -120,7 +121,7 @@ def choose(
     coef, intercept, thresholds = model
     scores = uncertainty(predict_proba(data.x[pool], coef, intercept), thresholds)
     candidates = [Candidate(str(i), data.rows[i]["doc"], data.rows[i]["genre"], data.rows[i]["text"]) for i in pool]
-    config = SuggestConfig(n=ROUND, min_chars=0)
+    config = SuggestConfig(n=ROUND, min_chars=0, explore=EXPLORE, seed=int(rng.integers(2**31)))
     picked = select(candidates, scores, config, data.signatures[labelled])
     return [pool[k] for k in picked]
 
@@ -229,13 +230,14 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=100, help="labels per genre at most")
     parser.add_argument("--genres", nargs="*", help="default: every genre of genres-annotated.jsonl")
     parser.add_argument("--genre-weight", type=float, default=1.0, help="sample weight of the genre's labels")
+    parser.add_argument("--explore", type=float, default=0.0, help="share of each round chosen for spread alone")
     parser.add_argument("--tag", default="", help="suffix for the output files (variants)")
     parser.add_argument(
         "--pooled-thresholds", action="store_true", help="thresholds over all CV rows (train.threshold_by_group off)"
     )
     args = parser.parse_args()
-    global GENRE_WEIGHT
-    GENRE_WEIGHT = args.genre_weight
+    global GENRE_WEIGHT, EXPLORE
+    GENRE_WEIGHT, EXPLORE = args.genre_weight, args.explore
     params = load(ROOT / "params.yaml")
     if args.pooled_thresholds:
         params = dataclasses.replace(params, train=dataclasses.replace(params.train, threshold_by_group=False))
@@ -250,6 +252,7 @@ def main() -> None:
         "seeds": args.seeds,
         "genre_weight": args.genre_weight,
         "threshold_by_group": params.train.threshold_by_group,
+        "explore": args.explore,
         "genres": {},
     }
     for genre in genres:

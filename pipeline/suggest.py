@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,6 +42,8 @@ class SuggestConfig:
     genre_decay: float = 0.9  # gain × genre_decay^(paragraphs already taken from the same genre)
     near_duplicate: float = 0.7  # estimated Jaccard of 3-gram shingles at or above: a near-copy
     min_chars: int = 10  # shorter paragraphs (mostly headings) teach little
+    explore: float = 0.0  # share of n chosen for spread alone (seeded random order), not uncertainty
+    seed: int = 14
 
 
 def uncertainty(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -93,20 +95,44 @@ def select(
     labelled_signatures: np.ndarray | None = None,
     hasher: MinHasher | None = None,
 ) -> list[int]:
+    """Indices of the chosen candidates: n·(1−explore) by uncertainty, then the rest by spread alone
+    (a seeded random score, still one per near-duplicate group and spread over documents/genres)."""
+    hasher = hasher or MinHasher()
+    n_explore = round(config.n * config.explore)
+    kept = labelled_signatures if labelled_signatures is not None else np.zeros((0, NUM_HASHES), np.uint64)
+    first = _greedy(candidates, scores, replace(config, n=config.n - n_explore), kept, hasher)
+    if n_explore == 0:
+        return first
+    flat = np.random.default_rng(config.seed).random(len(candidates))
+    flat[first] = -1.0  # already chosen
+    kept = np.vstack([kept, hasher.signatures([candidates[i].text for i in first])])
+    rest = [i for i in _greedy(candidates, flat, replace(config, n=n_explore), kept, hasher) if flat[i] >= 0]
+    return first + rest
+
+
+def _greedy(
+    candidates: Sequence[Candidate],
+    scores: np.ndarray,
+    config: SuggestConfig,
+    kept: np.ndarray,
+    hasher: MinHasher,
+) -> list[int]:
     """Indices of the chosen candidates, best first (greedy, lazy priority queue).
 
     Ties break by candidate order, so the same inputs give the same suggestions."""
-    hasher = hasher or MinHasher()
     taken_doc: Counter[str] = Counter()
     taken_genre: Counter[str] = Counter()
-    kept = labelled_signatures if labelled_signatures is not None else np.zeros((0, NUM_HASHES), np.uint64)
     chosen: list[int] = []
 
     def gain(i: int) -> float:
         c = candidates[i]
         return float(scores[i]) * config.doc_decay ** taken_doc[c.doc] * config.genre_decay ** taken_genre[c.genre]
 
-    heap = [(-float(scores[i]), i) for i in range(len(candidates)) if len(candidates[i].text) >= config.min_chars]
+    heap = [
+        (-float(scores[i]), i)
+        for i in range(len(candidates))
+        if len(candidates[i].text) >= config.min_chars and scores[i] >= 0
+    ]
     heapq.heapify(heap)
     while heap and len(chosen) < config.n:
         _, i = heapq.heappop(heap)

@@ -223,3 +223,16 @@ def test_labelstudio_round_trip_retrains_on_a_fresh_clone(tmp_path: Path) -> Non
     after = json.loads((clone / "metrics/train.json").read_text())
     assert after["n_train"] == before["n_train"] + 20
     assert "train.json" in sh("dvc", "metrics", "diff", cwd=clone).stdout
+
+
+def test_explore_share_is_chosen_for_spread_alone() -> None:
+    topics, fillers = ("深化国际合作", "推进城市治理"), "甲乙丙丁戊己庚辛壬癸"
+    texts = [f"第{i}段：{topics[i % 2]}，{fillers[i % 10] * (i + 3)}。" for i in range(40)]
+    candidates = [Candidate(f"d{i % 4}#{i}", f"d{i % 4}", "g", t) for i, t in enumerate(texts)]
+    scores = np.linspace(1.0, 0.01, len(candidates))
+    plain = select(candidates, scores, SuggestConfig(n=10))
+    mixed = select(candidates, scores, SuggestConfig(n=10, explore=0.5))
+    assert len(mixed) == 10 and len(set(mixed)) == 10
+    assert mixed[:5] == select(candidates, scores, SuggestConfig(n=5))  # the first half by uncertainty
+    assert set(mixed[5:]) - set(plain)  # the rest is not simply the next most uncertain
+    assert mixed == select(candidates, scores, SuggestConfig(n=10, explore=0.5))  # seeded

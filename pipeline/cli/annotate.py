@@ -44,7 +44,9 @@ def _labelled(paths: list[Path], themes: ThemeSet, corpus_text: dict[str, str]) 
     return ids, texts
 
 
-def _suggestions(model: ThemeModel, candidates: list, labelled_texts: list[str], n: int) -> list[Suggestion]:
+def _suggestions(
+    model: ThemeModel, candidates: list, labelled_texts: list[str], n: int, explore: float
+) -> list[Suggestion]:
     from pipeline.label_tasks import Suggestion
     from pipeline.suggest import MinHasher, SuggestConfig, select, uncertainty
 
@@ -53,7 +55,7 @@ def _suggestions(model: ThemeModel, candidates: list, labelled_texts: list[str],
         return []
     scores = uncertainty(proba, model.thresholds)
     hasher = MinHasher()
-    chosen = select(candidates, scores, SuggestConfig(n=n), hasher.signatures(labelled_texts), hasher)
+    chosen = select(candidates, scores, SuggestConfig(n=n, explore=explore), hasher.signatures(labelled_texts), hasher)
     themes = model.themes
     out = []
     for i in chosen:
@@ -81,6 +83,9 @@ def suggest(
     ] = None,
     out_dir: Annotated[Path, typer.Option("--output", "-o", help="Folder for the task files.")] = Path("suggestions"),
     text_field: Annotated[str, typer.Option(help="Text field of .jsonl documents.")] = "content",
+    explore: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share chosen for spread alone (seeded), not uncertainty.")
+    ] = 0.0,
     model_dir: ModelDir = DEFAULT_MODEL_DIR,
 ) -> None:
     """Choose the paragraphs whose labels would teach the model most and write them as a Label
@@ -103,7 +108,7 @@ def suggest(
         for p in paragraphs
         if p.id not in ids and " ".join(p.text.split()) not in done and language(p.text) == "zh"
     ]
-    chosen = _suggestions(model, candidates, texts, n)
+    chosen = _suggestions(model, candidates, texts, n, explore)
     written = write_tasks(out_dir, chosen, themes, manifest["checksum"][:12])
     docs, genres = len({s.doc for s in chosen}), len({s.genre for s in chosen})
     print(
