@@ -378,3 +378,13 @@ def test_classify_path_imports_no_training_stack(sample_bundle: tuple, tmp_path:
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
     assert (tmp_path / "out.jsonl").read_text(encoding="utf-8").count("\n") == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="needs /dev/stdout")
+def test_output_to_dev_stdout_on_a_pipe(sample_bundle: tuple, tmp_path: Path) -> None:
+    """A device is written as named: /dev/stdout on a pipe resolves to an unopenable pipe:[…] path."""
+    path = jsonl(tmp_path, [{"id": 1, "text": ZH[0]}])
+    cmd = [sys.executable, "-m", "pipeline", "classify", str(path), "-m", str(sample_bundle[1]), "-o", "/dev/stdout"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["id"] == 1

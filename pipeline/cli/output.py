@@ -120,14 +120,15 @@ def open_output(output: Path | None) -> Iterator[OutputFile]:
             silence_stdout()
             raise handle.write_error(err) from None
         return
-    target = Path(os.path.realpath(output))  # through symlinks: replace the file, not the link
-    if target.is_dir():
+    if output.is_dir():
         raise Failure(f"{output}: is a folder; give a file name for the output")
-    if _is_regular_or_absent(target):
+    if _is_regular_or_absent(output):
+        target = Path(os.path.realpath(output))  # through symlinks: replace the file, not the link
         stream, temporary = _temporary_beside(target)
-    else:
+    else:  # a device or FIFO, as named (/dev/stdout resolves to an unopenable pipe:[…] path)
+        target, temporary = output, None
         try:
-            stream, temporary = open(target, "w", encoding="utf-8", newline="", errors="backslashreplace"), None  # noqa: SIM115
+            stream = open(output, "w", encoding="utf-8", newline="", errors="backslashreplace")  # noqa: SIM115
         except OSError as err:
             raise Failure(f"{output}: cannot write ({_describe(err)})") from None
     handle = OutputFile(stream, str(output), target, temporary)
