@@ -7,6 +7,7 @@ its exact figure.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -32,7 +33,7 @@ def line_chart(x_labels: Sequence[str], series: Sequence[Series], title: str, wi
     height, left, right, top, bottom = 320, 56, 150, 30, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     highs = [p[2] for s in series for p in s.points if p is not None]
-    y_max = max(0.05, min(1.0, max(highs, default=0.05) * 1.1))
+    y_max = min(1.0, math.ceil(max(highs, default=0.05) * 1.05 / 0.05) * 0.05)  # a round 5 % step
     positions = _positions(x_labels)
     lo, hi = positions[0], positions[-1]
 
@@ -88,8 +89,8 @@ def heatmap(
     label_w = min(260, 14 + 13 * max((len(r) for r in rows), default=4))
     cell = cell or max(10, min(46, 760 // max(len(columns), 1)))
     row_h = 22
-    width = label_w + cell * len(columns) + 20
-    height = 46 + row_h * len(rows) + 60
+    width = max(label_w + cell * len(columns) + 20, 8 * len(title) + 40)
+    height = 46 + row_h * len(rows) + 20 + 6 * max((len(_short(c)) for c in columns), default=4)
     peak = max((v for row in values for v in row if v is not None), default=0.0) or 1.0
     parts = [_frame(width, height, title, "heatmap")]
     every = max(1, len(columns) // 20)
@@ -98,7 +99,7 @@ def heatmap(
             cx = label_w + cell * j + cell / 2
             parts.append(
                 f'<text transform="translate({cx:.1f},{46 + row_h * len(rows) + 8}) rotate(55)" class="tick">'
-                f"{escape(col)}</text>"
+                f"{escape(_short(col))}</text>"
             )
     for i, (name, row) in enumerate(zip(rows, values, strict=True)):
         y = 40 + row_h * i
@@ -131,6 +132,12 @@ def _x_ticks(labels: Sequence[str], positions: Sequence[float]) -> list[tuple[st
         return [(str(v), float(v)) for v in range(lo + (-lo) % step, hi + 1, step)]
     every = max(1, len(labels) // 14)
     return [(label, positions[i]) for i, label in enumerate(labels) if i % every == 0]
+
+
+def _short(label: str, limit: int = 24) -> str:
+    """A column label that fits: the last path component, cut to `limit` characters."""
+    tail = label.rstrip("/").rsplit("/", 1)[-1] or label
+    return tail if len(tail) <= limit else tail[: limit - 1] + "…"
 
 
 def _frame(width: int, height: int, title: str, kind: str) -> str:

@@ -83,6 +83,8 @@ def test_trends_by_field_where_and_xlsx(sample_bundle: tuple, classified: Path, 
     assert result.returncode == 0, result.stderr
     assert {json.loads(line)["group"] for line in result.stdout.splitlines()} == {"s1"}
     assert "100 not matching --where" in result.stderr
+    result = cli("trends", str(classified), "--by", "source", "--where", "source=*1", "-f", "jsonl")
+    assert {json.loads(line)["group"] for line in result.stdout.splitlines()} == {"s1"}  # a glob
     book = tmp_path / "t.xlsx"
     assert cli("trends", str(classified), "-o", str(book)).returncode == 0
     with zipfile.ZipFile(book) as z:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -29,7 +30,8 @@ By = Annotated[
     str, typer.Option("--by", help="Group by: year (from metadata, title or file name), doc, genre or any field.")
 ]
 Where = Annotated[
-    list[str] | None, typer.Option(help="Only records whose FIELD equals VALUE: --where source=gwr.jsonl (repeatable).")
+    list[str] | None,
+    typer.Option(help="Only records whose FIELD matches VALUE (a glob): --where 'source=*gwr*' (repeatable)."),
 ]
 
 
@@ -70,7 +72,7 @@ class Stream:
             raise Failure(str(err)) from None
 
     def _keep(self, row: dict, conditions: list[tuple[str, str]]) -> bool:
-        if all(str(row.get(k, "")) == v for k, v in conditions):
+        if all(fnmatchcase(str(row.get(k, "")), v) for k, v in conditions):
             return True
         self.skipped += 1
         return False
