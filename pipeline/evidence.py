@@ -44,6 +44,7 @@ class ParagraphView:
     text: str
     tokens: list[tuple[str, int, int]]  # content token, start, end
     topics: np.ndarray | None = None  # topic proportions (θ), when the topic block is on
+    token_topics: np.ndarray | None = None  # each token's most likely topic, filled on first use
     _by_token: dict[str, list[Span]] = field(default_factory=dict, init=False, repr=False)
 
     def token_spans(self, token: str) -> list[Span]:
@@ -74,6 +75,8 @@ class Explainer:
         if len(self.names) != model.coef.shape[0]:
             raise ValueError(f"feature blocks name {len(self.names)} columns, the model has {model.coef.shape[0]}")
         self._labels: dict[int, str] = {}
+        topic_at = [i for i, block in enumerate(self.block_of) if block == "topic"]
+        self._topic_columns = (topic_at[0], topic_at[-1] + 1) if topic_at else None
         self._finders: dict[str, Callable[[str, ParagraphView], list[Span]]] = {
             "word": self._word_spans,
             "char": _char_spans,
@@ -140,13 +143,12 @@ class Explainer:
             pos = end
         if pos != len(text):
             return None
-        topic_cols = [k for k, c in enumerate(cols) if self.block_of[c] == "topic"]
         topics = None
-        if topic_cols:
-            width = self.model.features.topic_model.num_topics if self.model.features.topic_model else 0
-            topics = np.zeros(width)
-            for k in topic_cols:
-                topics[int(self.names[cols[k]].split(":", 1)[1])] = vals[k]
+        if self._topic_columns is not None:
+            start, stop = self._topic_columns
+            inside = (cols >= start) & (cols < stop)
+            topics = np.zeros(stop - start)
+            topics[cols[inside] - start] = vals[inside]
         return ParagraphView(a.text, tokens, topics)
 
     # ---------------------------------------------------------------- names a person understands
@@ -208,13 +210,15 @@ class Explainer:
         tm = self.model.features.topic_model
         if tm is None or view.topics is None:
             return []
+        if view.token_topics is None:  # once per paragraph: each token's most likely topic (-1: not in LDA)
+            ids = np.array([tm.vocabulary.get(tok, -1) for tok, _, _ in view.tokens], dtype=np.int64)
+            best = np.full(len(ids), -1)
+            known = ids >= 0
+            if known.any():
+                best[known] = np.argmax(tm.exp_elog_beta[:, ids[known]] * view.topics[:, None], axis=0)
+            view.token_topics = best
         k = int(name.split(":", 1)[1])
-        spans = []
-        for tok, start, end in view.tokens:
-            w = tm.vocabulary.get(tok)
-            if w is not None and int(np.argmax(tm.exp_elog_beta[:, w] * view.topics)) == k:
-                spans.append((start, end))
-        return spans
+        return [(start, end) for (_, start, end), t in zip(view.tokens, view.token_topics, strict=True) if t == k]
 
 
 def _char_spans(name: str, view: ParagraphView) -> list[Span]:
