@@ -31,7 +31,9 @@ from pipeline.readers import read_corpus  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seed" / "000_3806b96af12bcd39.txt"
-BUNDLE = ROOT / "models" / "bundle"
+BUNDLE = next(
+    (d for d in (ROOT / "models" / "released", ROOT / "models" / "bundle") if d.is_dir()), ROOT / "models" / "bundle"
+)  # what classify uses by default
 
 
 def corpus_paragraphs() -> tuple[str, list[str]]:

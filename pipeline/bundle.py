@@ -20,7 +20,7 @@ from pipeline.segment import Segmenter, parse_terms, parse_wordlist
 from pipeline.themes import ThemeSet, ThemeSetError
 
 FORMAT = "policy-themes-bundle"
-FORMAT_VERSION = 2  # 2: the theme set (themes.json) travels in the bundle
+FORMAT_VERSION = 3  # 2: the theme set (themes.json) travels in the bundle; 3: document context (features.context)
 MANIFEST = "manifest.json"
 _REBUILD = "rebuild it with `dvc repro` (or pass --model-dir)"
 

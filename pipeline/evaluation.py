@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from pipeline.annotations import Annotation, label_matrix
-from pipeline.metrics import precision_recall_curve, theme_scores
+from pipeline.metrics import expected_calibration_error, precision_recall_curve, theme_scores
 from pipeline.model import ThemeModel
 
 
@@ -43,12 +43,23 @@ def topic_theme_auc(topics: np.ndarray, y: np.ndarray, themes: Sequence[str]) ->
     return out
 
 
+def calibration(y: np.ndarray, proba: np.ndarray, themes: Sequence[str]) -> dict:
+    """Expected calibration error per theme (10 equal-width score bins)."""
+    return {t: expected_calibration_error(y[:, j], proba[:, j]) for j, t in enumerate(themes)}
+
+
+def genre_holdout_summary(manifest: dict) -> dict:
+    """The bundle's leave-one-genre-out figures (train stage), per genre: macro-F1, paragraphs, documents."""
+    logo = manifest.get("metrics", {}).get("logo", {})
+    return {g: {"macro_f1": r["macro_f1"], "n": r["n"], "docs": r["docs"]} for g, r in logo.items()}
+
+
 def evaluate(model: ThemeModel, test: Sequence[Annotation]) -> tuple[dict, list[dict], np.ndarray]:
     """Model and baseline figures overall and per group; prediction rows; model probabilities."""
     themes = model.themes
     texts = [a.text for a in test]
     y = label_matrix(test, themes)
-    predictions = model.classify(texts)
+    predictions = model.classify(texts, [a.doc for a in test])
     proba = np.array([[p.scores[t] for t in themes] for p in predictions]).reshape(-1, len(themes))
     y_model = np.array([[t in p.labels for t in themes] for p in predictions]).reshape(-1, len(themes))
     analysed = model.features.analyse(texts)  # the same tokens the model saw, for the baseline
@@ -56,7 +67,7 @@ def evaluate(model: ThemeModel, test: Sequence[Annotation]) -> tuple[dict, list[
     y_base = np.array([[t in b for t in themes] for b in baseline]).reshape(-1, len(themes))
 
     result: dict = {
-        "model": theme_scores(y, y_model, themes),
+        "model": {**theme_scores(y, y_model, themes), "ece": calibration(y, proba, themes)},
         "baseline": theme_scores(y, y_base, themes),
         "groups": {},
     }
@@ -67,7 +78,7 @@ def evaluate(model: ThemeModel, test: Sequence[Annotation]) -> tuple[dict, list[
     for g in sorted({a.group for a in test}):
         idx = np.array([a.group == g for a in test])
         result["groups"][g] = {
-            "model": theme_scores(y[idx], y_model[idx], themes),
+            "model": {**theme_scores(y[idx], y_model[idx], themes), "ece": calibration(y[idx], proba[idx], themes)},
             "baseline": theme_scores(y[idx], y_base[idx], themes),
         }
     result["evaluation_docs"] = sorted({a.doc for a in test})

@@ -25,6 +25,7 @@ import numpy as np
 if TYPE_CHECKING:  # scipy is for training only; inference never imports it
     from scipy.sparse import csr_matrix
 
+from pipeline.context import context_names, context_rows, is_heading
 from pipeline.lexicon import ThemeLexicon
 from pipeline.params import FeatureConfig
 from pipeline.segment import Segmenter
@@ -335,15 +336,19 @@ class Analysed:
 
     text: str
     tokens: list[str]
+    doc: str = ""  # the document it belongs to (context features); "" = a document of its own
 
 
-def analyse(segmenter: Segmenter, texts: Sequence[str]) -> list[Analysed]:
-    """Text → simplified text and content tokens: the segment stage and every classifier use this."""
+def analyse(segmenter: Segmenter, texts: Sequence[str], docs: Sequence[str] | None = None) -> list[Analysed]:
+    """Text → simplified text and content tokens: the segment stage and every classifier use this.
+
+    `docs` names each paragraph's document (paragraphs in document order); without it every
+    paragraph is a document of its own."""
     simplifier = _get_simplifier()
     out = []
-    for text, traditional in zip(texts, simplifier.flags(texts), strict=True):
+    for i, (text, traditional) in enumerate(zip(texts, simplifier.flags(texts), strict=True)):
         simple = simplifier(text, check=False) if traditional else text
-        out.append(Analysed(simple, segmenter.tokens(simple)))
+        out.append(Analysed(simple, segmenter.tokens(simple), docs[i] if docs is not None else f"#{i}"))
     return out
 
 
@@ -369,8 +374,8 @@ class FeatureSpace:
     topic_model: TopicModel | None = None
     _bigrams: BigramIndex | None = field(default=None, init=False, repr=False, compare=False)
 
-    def analyse(self, texts: Sequence[str]) -> list[Analysed]:
-        return analyse(self.segmenter, texts)
+    def analyse(self, texts: Sequence[str], docs: Sequence[str] | None = None) -> list[Analysed]:
+        return analyse(self.segmenter, texts, docs)
 
     def fit(self, texts: Sequence[str]) -> FeatureSpace:
         """Learn vocabularies and IDF from training paragraphs (the topic model comes trained)."""
@@ -399,13 +404,15 @@ class FeatureSpace:
             blocks.append(("topic", [f"topic:{k}" for k in range(self.topic_model.num_topics)]))
         if self.config.lexicon:
             blocks.append(("lexicon", lexicon_feature_names(self.lexicon.themes)))
+        if self.config.context:
+            blocks.append(("context", context_names(lexicon_feature_names(self.lexicon.themes))))
         return blocks
 
     def feature_names(self) -> list[str]:
         return [name for _, names in self.feature_blocks() for name in names]
 
-    def transform(self, texts: Sequence[str]) -> FeatureBlocks:
-        return self.transform_analysed(self.analyse(texts))
+    def transform(self, texts: Sequence[str], docs: Sequence[str] | None = None) -> FeatureBlocks:
+        return self.transform_analysed(self.analyse(texts, docs))
 
     def transform_analysed(self, analysed: Sequence[Analysed]) -> FeatureBlocks:
         return self.transform_with_topics(analysed)[0]
@@ -430,8 +437,13 @@ class FeatureSpace:
         if cfg.topics and self.topic_model is not None:
             topics = self.topic_model.infer([a.tokens for a in analysed])
             blocks.append(cfg.topic_weight * topics)
+        lexicon_rows = self.lexicon_features(analysed) if cfg.lexicon or cfg.context else None
         if cfg.lexicon:
-            blocks.append(cfg.lexicon_weight * self.lexicon_features(analysed))
+            blocks.append(cfg.lexicon_weight * lexicon_rows)
+        if cfg.context:
+            docs = [a.doc for a in analysed]
+            headings = [is_heading(a.text) for a in analysed]
+            blocks.append(cfg.context_weight * context_rows(lexicon_rows, docs, headings))
         return FeatureBlocks(blocks), topics
 
     def _terms(self, a: Analysed) -> list[str]:

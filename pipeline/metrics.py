@@ -86,3 +86,19 @@ def precision_recall_curve(y_true: np.ndarray, proba: np.ndarray) -> list[dict]:
         r = recall_score(y_true, pred, zero_division=0)
         rows.append({"threshold": float(t), "precision": round(float(p), 4), "recall": round(float(r), 4)})
     return rows
+
+
+def expected_calibration_error(y_true: np.ndarray, proba: np.ndarray, bins: int = 10) -> float:
+    """ECE: the mean |observed rate − mean score| over equal-width score bins, weighted by bin size.
+    A score of 0.8 that is right 80% of the time contributes nothing."""
+    y_true = np.asarray(y_true, dtype=float)
+    proba = np.asarray(proba, dtype=float)
+    if len(proba) == 0:
+        return 0.0
+    which = np.minimum((proba * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            total += inside.mean() * abs(proba[inside].mean() - y_true[inside].mean())
+    return round(float(total), 4)

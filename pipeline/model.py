@@ -35,9 +35,9 @@ class ThemeModel:
         """The theme names the model was trained for, in column order (the bundle's theme set)."""
         return self.features.lexicon.themes
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """P(theme | paragraph) per theme, shape (n, len(themes))."""
-        return self._scores(self.features.analyse(texts))[0]
+    def predict_proba(self, texts: Sequence[str], docs: Sequence[str] | None = None) -> np.ndarray:
+        """P(theme | paragraph) per theme, shape (n, len(themes)); `docs` as in `classify`."""
+        return self._scores(self.features.analyse(texts, docs))[0]
 
     def _scores(self, analysed: Sequence[Analysed]) -> tuple[np.ndarray, np.ndarray | None]:
         proba, topics, _ = self._scored_rows(analysed)
@@ -48,16 +48,20 @@ class ThemeModel:
         logits = rows.dot(self.coef) + self.intercept
         return 1.0 / (1.0 + np.exp(-logits)), topics, rows
 
-    def classify(self, texts: Sequence[str]) -> list[Prediction]:
+    def classify(self, texts: Sequence[str], docs: Sequence[str] | None = None) -> list[Prediction]:
         """Labels, per-theme scores and the dominant topic for each paragraph.
 
-        Paragraphs that are not Chinese (e.g. an English abstract) get no theme and zero scores.
+        `docs` names each paragraph's document, paragraphs in document order (the context features
+        use it); without it every paragraph stands alone.  Paragraphs that are not Chinese (e.g. an
+        English abstract) get no theme and zero scores.
         """
-        return self.classify_with_rows(texts)[0]
+        return self.classify_with_rows(texts, docs)[0]
 
-    def classify_with_rows(self, texts: Sequence[str]) -> tuple[list[Prediction], FeatureBlocks, list[Analysed]]:
+    def classify_with_rows(
+        self, texts: Sequence[str], docs: Sequence[str] | None = None
+    ) -> tuple[list[Prediction], FeatureBlocks, list[Analysed]]:
         """`classify`, plus the feature rows and analysed texts it used (for `pipeline.evidence`)."""
-        analysed = self.features.analyse(texts)
+        analysed = self.features.analyse(texts, docs)
         proba, topics, rows = self._scored_rows(analysed)
         out = []
         themes = self.themes

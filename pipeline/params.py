@@ -91,6 +91,8 @@ class FeatureConfig:
     topic_weight: float = rule(minimum=0)
     lexicon: bool
     lexicon_weight: float = rule(minimum=0)
+    context: bool  # document context block (pipeline/context.py)
+    context_weight: float = rule(minimum=0)
 
     @classmethod
     def from_params(cls, params: Mapping[str, object]) -> FeatureConfig:
@@ -110,6 +112,7 @@ class TrainParams:
     cv_folds: int = rule(minimum=2)
     default_threshold: float = rule(above=0, maximum=1)
     threshold_by_group: bool
+    leave_one_genre_out: bool
     solver: str = rule(choices=("liblinear", "lbfgs", "newton-cg", "newton-cholesky", "sag", "saga"))
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # loaded in the worker, never at start-up (boundary B1)
     from pipeline.segment import Segmenter
 
 Classified = tuple[tuple[str, ...], dict[str, float], int | None, str, list | None]  # … evidence
+Documents = tuple[list[str], list[str]]  # a partition to classify: texts and the document of each (context)
 
 
 def _changed(what: str, path: str) -> StateChanged:
@@ -116,21 +117,29 @@ def _digest(*paths: Path) -> str:
     return h.hexdigest()
 
 
-def _batches(items: Sequence, size: int) -> list[Sequence]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+def _document_batches(docs: Sequence[str], size: int) -> list[tuple[int, int]]:
+    """(start, end) of batches of at least `size` items (unless the input ends), cut where a document ends."""
+    bounds, start = [], 0
+    for i in range(1, len(docs) + 1):
+        if i == len(docs) or (i - start >= size and docs[i] != docs[i - 1]):
+            bounds.append((start, i))
+            start = i
+    return bounds
 
 
-def classify_partition(bundle: BundleRef, batch_size: int, explain_top: int, texts: Sequence[str]) -> list[Classified]:
+def classify_partition(bundle: BundleRef, batch_size: int, explain_top: int, part: Documents) -> list[Classified]:
     """Labels, scores, topic, language (and evidence when explain_top > 0) per text, in batches of
-    `batch_size` as in one process."""
+    about `batch_size` cut where a document ends (context features see whole documents)."""
     model = worker_state(bundle)
     explainer = worker_state(ExplainerRef(bundle, explain_top)) if explain_top > 0 else None
     out: list[Classified] = []
-    for batch in _batches(texts, batch_size):
+    texts, docs = part
+    for lo, hi in _document_batches(docs, batch_size):
+        batch, batch_docs = texts[lo:hi], docs[lo:hi]
         if explainer is None:
-            out += [(p.labels, p.scores, p.topic, p.lang, None) for p in model.classify(batch)]
+            out += [(p.labels, p.scores, p.topic, p.lang, None) for p in model.classify(batch, batch_docs)]
             continue
-        predictions, rows, analysed = model.classify_with_rows(batch)
+        predictions, rows, analysed = model.classify_with_rows(batch, batch_docs)
         evidence = explainer.explain(batch, analysed, rows, predictions)
         out += [(p.labels, p.scores, p.topic, p.lang, e) for p, e in zip(predictions, evidence, strict=True)]
     return out

@@ -15,8 +15,9 @@ from sklearn.model_selection import GroupKFold
 
 from pipeline.annotations import Annotation, label_matrix
 from pipeline.features import FeatureSpace, analyse
+from pipeline.genre_validation import leave_one_genre_out
 from pipeline.lexicon import ThemeLexicon
-from pipeline.metrics import best_threshold, theme_scores
+from pipeline.metrics import best_threshold, expected_calibration_error, theme_scores
 from pipeline.model import ThemeModel
 from pipeline.params import TrainParams
 from pipeline.segment import Segmenter
@@ -123,11 +124,25 @@ def mixed_sample_stem(labels: Path, sample_labels: Path | None) -> str | None:
     return sample_labels.stem
 
 
+def cv_by_genre(
+    ts: TrainingSet, oof: np.ndarray, scored: np.ndarray, thresholds: np.ndarray, themes: Sequence[str]
+) -> dict:
+    """Out-of-fold macro-F1 and ECE per genre group: the in-genre figure beside leave-one-genre-out."""
+    genres = np.asarray(ts.genres)
+    out = {}
+    for genre in sorted(set(genres[scored].tolist())):
+        idx = scored & (genres == genre)
+        f1 = theme_scores(ts.y[idx], oof[idx] >= thresholds, themes)
+        ece = {t: expected_calibration_error(ts.y[idx, j], oof[idx, j]) for j, t in enumerate(themes)}
+        out[genre] = {"macro_f1": f1["macro_f1"], "n": f1["n"], "f1": {t: f1[t]["f1"] for t in themes}, "ece": ece}
+    return out
+
+
 def train_model(ts: TrainingSet, space: FeatureSpace, params: TrainParams) -> tuple[ThemeModel, dict]:
     """Fit the feature space and the per-theme classifiers; thresholds from grouped CV."""
     themes = space.lexicon.themes
     space.fit(ts.texts)
-    x = space.transform(ts.texts).to_scipy()
+    x = space.transform(ts.texts, ts.groups).to_scipy()
     gold = np.arange(len(ts.texts)) < ts.n_gold
     oof = cross_validate(x, ts, gold, params)
     scored = gold & ~np.isnan(oof[:, 0])
@@ -140,6 +155,9 @@ def train_model(ts: TrainingSet, space: FeatureSpace, params: TrainParams) -> tu
     )
     coef, intercept = fit_classifier(x, ts.y, ts.weights, params)
     cv = theme_scores(ts.y[scored], oof[scored] >= thresholds, themes) if scored.any() else {}
+    if scored.any():
+        cv["ece"] = {t: expected_calibration_error(ts.y[scored, j], oof[scored, j]) for j, t in enumerate(themes)}
+        cv["groups"] = cv_by_genre(ts, oof, scored, thresholds, themes)
     metrics = {
         "cv": cv,
         "thresholds": dict(zip(themes, thresholds.round(2).tolist(), strict=True)),
@@ -149,3 +167,22 @@ def train_model(ts: TrainingSet, space: FeatureSpace, params: TrainParams) -> tu
         "train_docs": len(set(ts.groups[: ts.n_gold])),
     }
     return ThemeModel(space, coef, intercept, thresholds), metrics
+
+
+def genre_holdouts(
+    ts: TrainingSet, model: ThemeModel, train: Sequence[Annotation], mixed_sample: str | None, params: TrainParams
+) -> dict:
+    """Leave-one-genre-out over the annotated genres of `data.labels` (not the mixed-in sample's)."""
+    genres = [a.group for a in train if a.source != mixed_sample]
+    n = ts.n_gold
+    return leave_one_genre_out(
+        model.features,
+        ts.texts[:n],
+        ts.groups[:n],
+        ts.genres[:n],
+        ts.y[:n],
+        ts.weights[:n],
+        genres,
+        lambda x, y, w: fit_classifier(x, y, w, params),
+        model.thresholds,
+    )

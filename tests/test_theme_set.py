@@ -64,10 +64,14 @@ def test_four_theme_set_end_to_end(tmp_path: Path) -> None:
     assert manifest["themes"] == ["diplomacy", "governance", "belt_and_road", "ecology"]
 
     text = "加强生态环境保护，推进碳达峰碳中和，建设生态廊道。"
-    out = sh(sys.executable, "-m", "pipeline", "classify", "-", "-f", "jsonl", cwd=repo, input=text).stdout
+    out = sh(
+        sys.executable, "-m", "pipeline", "classify", "-", "-m", "models/bundle", "-f", "jsonl", cwd=repo, input=text
+    ).stdout
     row = json.loads(out)
     assert list(row["scores"]) == manifest["themes"] and "ecology" in row["labels"]
-    csv_head = sh(sys.executable, "-m", "pipeline", "classify", "-", "-f", "csv", cwd=repo, input=text).stdout
+    csv_head = sh(
+        sys.executable, "-m", "pipeline", "classify", "-", "-m", "models/bundle", "-f", "csv", cwd=repo, input=text
+    ).stdout
     assert "score_ecology" in csv_head.splitlines()[0]
     assert "ecology" in sh(sys.executable, "-m", "pipeline", "info", cwd=repo).stdout
 

@@ -43,7 +43,12 @@ def copy_project(dest: Path) -> None:
     listed = sh("git", "ls-files", "--cached", "--others", "--exclude-standard", cwd=ROOT).stdout.split("\n")
     for rel in filter(None, listed):
         src = ROOT / rel
-        if not src.is_file() or rel.startswith(("data/interim/", "models/", "metrics/", "plots/")) or rel == "dvc.lock":
+        outputs = ("data/interim/", "models/", "metrics/", "plots/")
+        if (
+            not src.is_file()
+            or (rel.startswith(outputs) and not rel.startswith("models/released/"))
+            or rel == "dvc.lock"
+        ):
             continue
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dest / rel)
@@ -110,12 +115,13 @@ def test_cli_predictions_equal_evaluate_stage(project: Path) -> None:
     labels = {
         json.loads(line)["id"]: json.loads(line)["text"] for line in (project / "data/sample/labels.jsonl").open()
     }
-    records = "".join(
-        json.dumps({"id": r["id"], "text": labels[r["id"]]}, ensure_ascii=False) + "\n" for r in stage_rows
+    records = "".join(  # with their document, as the evaluate stage sees them (context features)
+        json.dumps({"id": r["id"], "doc": r["doc"], "text": labels[r["id"]]}, ensure_ascii=False) + "\n"
+        for r in stage_rows
     )
     path = project / "eval.jsonl"
     path.write_text(records, encoding="utf-8")
-    out = cli(project, "classify", str(path), "--format", "jsonl", "--batch-size", "7")
+    out = cli(project, "classify", str(path), "--format", "jsonl", "--batch-size", "7", "--model-dir", "models/bundle")
     cli_rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert [r["id"] for r in cli_rows] == [r["id"] for r in stage_rows]
     for c, s in zip(cli_rows, stage_rows, strict=True):

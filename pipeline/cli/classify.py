@@ -28,7 +28,7 @@ from pipeline.cli.options import (
 )
 from pipeline.cli.output import open_output, pick_format, refuse_output_among_inputs, silence_stdout
 from pipeline.cli.writers import RowWriter
-from pipeline.partitions import BundleRef, bundle_tokens_partition, classify_partition
+from pipeline.partitions import BundleRef, Documents, bundle_tokens_partition, classify_partition
 from pipeline.readers import InputFailure, Paragraph, ReadOptions, read_inputs
 from pipeline.scheduler import Scheduler, SchedulerError, adopt, ordered_map
 
@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # the model classes load with the bundle, not at start-up
 # however long the paragraphs are, while ordinary batches (512 paragraphs × ~150 characters)
 # never reach it.
 BATCH_CHARS = 1_000_000
+LONG_DOCUMENT = 8  # a batch may grow to 8× its caps to keep a document whole
 
 
 def load_model(model_dir: Path) -> tuple[ThemeModel, dict]:
@@ -52,14 +53,27 @@ def load_model(model_dir: Path) -> tuple[ThemeModel, dict]:
         raise Failure(str(err)) from None
 
 
+def context_doc(paragraph: Paragraph) -> str:
+    """The document whose paragraphs give this one its context features: a record's own `doc`
+    field; else its document for a paragraph of a document (`<doc>#<index:03d>`); else (a JSONL/CSV
+    record without `doc`) the record alone."""
+    doc = paragraph.meta.get("doc")
+    if doc is not None:
+        return str(doc)
+    if paragraph.id == f"{paragraph.doc}#{paragraph.index:03d}":
+        return paragraph.doc
+    return paragraph.id
+
+
 def _batches(
     units: Iterable[Paragraph | InputFailure], size: int, failures: list[InputFailure], max_chars: int = BATCH_CHARS
 ) -> Iterator[list[Paragraph]]:
-    """Group units into batches of at most `size` paragraphs and about `max_chars` characters.
+    """Group units into batches of about `size` paragraphs and `max_chars` characters, cut only
+    where a document ends, so every paragraph is classified with its whole document's context.
 
-    The character cap bounds memory by what a batch holds, not by how many paragraphs it has
-    (512 long paragraphs would otherwise take 512× the memory of one). Bad inputs are reported at
-    once and counted, never dropped silently.
+    The character cap bounds memory by what a batch holds, not by how many paragraphs it has; a
+    document longer than LONG_DOCUMENT times the caps is cut anyway (its context then spans each
+    part). Bad inputs are reported at once and counted, never dropped silently.
     """
     batch: list[Paragraph] = []
     chars = 0
@@ -68,11 +82,14 @@ def _batches(
             failures.append(item)
             print(f"error: {item.message}", file=sys.stderr)
             continue
+        if batch:
+            full = len(batch) >= size or chars >= max_chars
+            huge = len(batch) >= LONG_DOCUMENT * size or chars >= LONG_DOCUMENT * max_chars
+            if huge or (full and context_doc(item) != context_doc(batch[-1])):
+                yield batch
+                batch, chars = [], 0
         batch.append(item)
         chars += len(item.text)
-        if len(batch) >= size or chars >= max_chars:
-            yield batch
-            batch, chars = [], 0
     if batch:
         yield batch
 
@@ -138,11 +155,16 @@ def _rows(
             sent.append(batch)
             yield [u.text for u in batch]
 
+    def documents() -> Iterator[Documents]:
+        for batch in batches:
+            sent.append(batch)
+            yield [u.text for u in batch], [context_doc(u) for u in batch]
+
     if command == "segment":
         for tokens in ordered_map(scheduler, bundle_tokens_partition, texts(), bundle):
             yield [{**unit_row(u), "tokens": t} for u, t in zip(sent.popleft(), tokens, strict=True)]
         return
-    for results in ordered_map(scheduler, classify_partition, texts(), bundle, batch_size, explain_top):
+    for results in ordered_map(scheduler, classify_partition, documents(), bundle, batch_size, explain_top):
         rows = []
         for unit, (labels, scores, topic, lang, evidence) in zip(sent.popleft(), results, strict=True):
             row = {**unit_row(unit), "labels": list(labels), "scores": scores, "topic": topic, "lang": lang}

@@ -20,7 +20,9 @@ import typer
 
 from pipeline.readers import ReadOptions
 
-DEFAULT_MODEL_DIR = Path("models/bundle")
+# The released model (trained on every annotated real document, committed; `python -m pipeline.release`
+# rebuilds it).  `--model-dir models/bundle` classifies with the model your own `dvc repro` trained.
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "released"
 ROW_FORMATS = ("table", "json", "jsonl", "csv")  # formats of per-paragraph results (classify, segment)
 
 InputsArg = Annotated[
@@ -30,7 +32,13 @@ InputsArg = Annotated[
     ),
 ]
 ModelDir = Annotated[
-    Path, typer.Option("--model-dir", "-m", help="Inference bundle written by `dvc repro` (train stage).")
+    Path,
+    typer.Option(
+        "--model-dir",
+        "-m",
+        help="Inference bundle. Default: the released model (models/released); `dvc repro` trains models/bundle.",
+        show_default=False,
+    ),
 ]
 Output = Annotated[
     Path | None,

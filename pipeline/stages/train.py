@@ -15,7 +15,7 @@ from pipeline.segment import Segmenter
 from pipeline.stages import run, stage_paths
 from pipeline.themes import ThemeSet
 from pipeline.topic_store import read_topic_model
-from pipeline.training import mixed_sample_stem, train_model, training_set, weak_labels
+from pipeline.training import genre_holdouts, mixed_sample_stem, train_model, training_set, weak_labels
 
 
 def main() -> None:
@@ -36,9 +36,12 @@ def main() -> None:
     exclude = {a.text for a in annotations}
     weak = weak_labels(segmenter, lexicon, paragraphs, exclude, train_p.weak_limit) if train_p.weak_labels else None
 
-    ts = training_set(train, themes.names, weak, mixed_sample_stem(labels, sample), train_p)
+    mixed_sample = mixed_sample_stem(labels, sample)
+    ts = training_set(train, themes.names, weak, mixed_sample, train_p)
     space = FeatureSpace(segmenter, lexicon, params.features, topic_model=topic_model)
     model, metrics = train_model(ts, space, train_p)
+    if train_p.leave_one_genre_out:
+        metrics["logo"] = genre_holdouts(ts, model, train, mixed_sample, train_p)
 
     write_json(paths.metrics, metrics)
     write_bundle(
@@ -49,7 +52,7 @@ def main() -> None:
         themes_file=themes_file,
         topic_words=topic_words,
         params=dataclasses.asdict(params),
-        metrics={"cv": metrics["cv"]},
+        metrics={k: metrics[k] for k in ("cv", "logo") if k in metrics},
     )
     print(
         f"train: {ts.n_gold} paragraphs (+{metrics['n_weak']} weak), {metrics['n_features']} features, "
