@@ -31,6 +31,7 @@ class TrainingSet:
     weights: np.ndarray  # per-paragraph sample weights (weak labels weigh less)
     genres: list[str] = field(default_factory=list)  # genre group per paragraph (threshold balancing)
     n_gold: int = 0  # the first n_gold rows are annotated; the rest are weak labels
+    from_sample: list[bool] = field(default_factory=list)  # gold rows of the mixed-in shipped sample
 
 
 def weak_labels(
@@ -114,7 +115,8 @@ def training_set(
         docs += [f"weak#{i % 10}" for i in range(len(w_texts))]
         genres += ["weak"] * len(w_texts)
         weights = np.concatenate([weights, np.full(len(w_texts), params.weak_weight)])
-    return TrainingSet(texts, y, docs, weights, genres, len(train))
+    from_sample = [a.source == mixed_sample for a in train]
+    return TrainingSet(texts, y, docs, weights, genres, len(train), from_sample)
 
 
 def mixed_sample_stem(labels: Path, sample_labels: Path | None) -> str | None:
@@ -138,6 +140,28 @@ def cv_by_genre(
     return out
 
 
+def cv_report(
+    ts: TrainingSet, oof: np.ndarray, scored: np.ndarray, thresholds: np.ndarray, themes: Sequence[str]
+) -> dict:
+    """Out-of-fold figures: all scored rows, ECE per theme, per genre group, and `data.labels` alone
+    (without the mixed-in sample) when the sample is mixed in."""
+    if not scored.any():
+        return {}
+    cv = theme_scores(ts.y[scored], oof[scored] >= thresholds, themes)
+    cv["ece"] = {t: expected_calibration_error(ts.y[scored, j], oof[scored, j]) for j, t in enumerate(themes)}
+    cv["groups"] = cv_by_genre(ts, oof, scored, thresholds, themes)
+    if any(ts.from_sample):
+        labelled = scored.copy()
+        labelled[: len(ts.from_sample)] &= ~np.asarray(ts.from_sample, dtype=bool)
+        pooled = theme_scores(ts.y[labelled], oof[labelled] >= thresholds, themes)
+        cv["labels_only"] = {
+            "macro_f1": pooled["macro_f1"],
+            "n": pooled["n"],
+            "f1": {t: pooled[t]["f1"] for t in themes},
+        }
+    return cv
+
+
 def train_model(ts: TrainingSet, space: FeatureSpace, params: TrainParams) -> tuple[ThemeModel, dict]:
     """Fit the feature space and the per-theme classifiers; thresholds from grouped CV."""
     themes = space.lexicon.themes
@@ -154,10 +178,7 @@ def train_model(ts: TrainingSet, space: FeatureSpace, params: TrainParams) -> tu
         ]
     )
     coef, intercept = fit_classifier(x, ts.y, ts.weights, params)
-    cv = theme_scores(ts.y[scored], oof[scored] >= thresholds, themes) if scored.any() else {}
-    if scored.any():
-        cv["ece"] = {t: expected_calibration_error(ts.y[scored, j], oof[scored, j]) for j, t in enumerate(themes)}
-        cv["groups"] = cv_by_genre(ts, oof, scored, thresholds, themes)
+    cv = cv_report(ts, oof, scored, thresholds, themes)
     metrics = {
         "cv": cv,
         "thresholds": dict(zip(themes, thresholds.round(2).tolist(), strict=True)),
