@@ -200,9 +200,8 @@ def test_info_as_text_and_json(cli: Callable[..., Result], sample_bundle: tuple)
 
 
 def test_every_reader_option_is_a_cli_option() -> None:
-    """One definition: each ReadOptions field (but the ingest-only ones) is an option of every reading command."""
-    cli_side = {f.name for f in fields(ReadOptions)} - {"records"}
-    assert set(READER_OPTION_NAMES) == cli_side
+    """One definition: each ReadOptions field is an option of every reading command."""
+    assert set(READER_OPTION_NAMES) == {f.name for f in fields(ReadOptions)}
     for name, command in _click_commands().items():
         names = {p.name for p in command.params}
         if "inputs" in names:

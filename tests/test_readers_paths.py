@@ -107,3 +107,11 @@ def test_ingest_stage_names_the_file_of_a_bad_corpus(tmp_path: Path, stage_comma
     )
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "corpus.jsonl" in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_records_read_as_documents_give_the_ingest_ids(tmp_path: Path) -> None:
+    corpus = tmp_path / "docs.jsonl"
+    lines = [{"id": "r1", "content": BODY + "\n" + BODY}, {"content": BODY}, {"doc": "d3", "content": BODY}]
+    corpus.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8")
+    cli = _ids(list(read_inputs([str(tmp_path)], ReadOptions(text_field="content", records="document"))))
+    assert cli == [p.id for p in read_corpus(tmp_path)] == ["r1#000", "r1#001", "docs-0002#000", "d3#000"]

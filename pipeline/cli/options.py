@@ -112,6 +112,18 @@ _READER_OPTIONS = (
         ],
         "auto",
     ),
+    _ReaderOption(
+        "records",
+        Annotated[
+            str,
+            typer.Option(
+                click_type=click.Choice(("paragraph", "document")),
+                help="What one .jsonl line / .csv row is: a paragraph, or a document to split into paragraphs "
+                "(as the ingest stage reads a corpus; with --text-field content it gives the corpus's paragraph ids).",
+            ),
+        ],
+        "paragraph",
+    ),
 )
 READER_OPTION_NAMES = tuple(o.name for o in _READER_OPTIONS)
 
