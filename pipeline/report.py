@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -225,13 +226,32 @@ def explain_kept(data: ReportData, model: ThemeModel, explainer: Explainer) -> N
         kept.evidence = evidence
 
 
+def report_files(output: Path, group_field: str) -> dict[str, Path]:
+    """Where `write_report` writes each table beside the HTML file (table name → path)."""
+    stem = output.with_suffix("")
+    names = ("themes by year", f"themes by {group_field}", "topics by year")
+    files = {name: Path(f"{stem}-{'-'.join(name.split())}.csv") for name in names}
+    files["workbook"] = Path(f"{stem}.xlsx")
+    return files
+
+
+def _in_place(path: Path) -> AbstractContextManager[Path]:
+    return nullcontext(path)
+
+
 def write_report(
-    data: ReportData, context: ReportContext, output: Path, title: str = "Policy themes report"
+    data: ReportData,
+    context: ReportContext,
+    output: Path,
+    title: str = "Policy themes report",
+    replaced: Callable[[Path], AbstractContextManager[Path]] = _in_place,
 ) -> list[Path]:
-    """The HTML file and, beside it, the tables it links: one CSV per table and one .xlsx with all."""
+    """The HTML file and, beside it, the tables it links: one CSV per table and one .xlsx with all.
+
+    `replaced(path)` gives the path to write each file to (the CLI passes an atomic replacement)."""
     from pipeline.trend_files import write_csv, write_xlsx
 
-    stem = output.with_suffix("")
+    files = report_files(output, data.group_field)
     sheets = {
         "themes by year": data.by_year.theme_rows(),
         f"themes by {data.group_field}": data.by_group.theme_rows(),
@@ -240,12 +260,13 @@ def write_report(
     written = []
     for name, rows in sheets.items():
         if rows:
-            path = Path(f"{stem}-{'-'.join(name.split())}.csv")
-            with path.open("w", encoding="utf-8", newline="") as out:
+            with replaced(files[name]) as path, path.open("w", encoding="utf-8", newline="") as out:
                 write_csv(rows, out)
-            written.append(path)
-    written.append(Path(f"{stem}.xlsx"))
-    write_xlsx(written[-1], sheets)
+            written.append(files[name])
+    with replaced(files["workbook"]) as path:
+        write_xlsx(path, sheets)
+    written.append(files["workbook"])
     context.links = [p.name for p in written]
-    output.write_text(render(data, context, title), encoding="utf-8")
+    with replaced(output) as path:
+        path.write_text(render(data, context, title), encoding="utf-8")
     return [output, *written]

@@ -105,3 +105,11 @@ def test_report_command_writes_the_page_and_its_tables(sample_bundle: tuple, cla
     html = out.read_text(encoding="utf-8")
     assert "<svg" in html and "<mark" in html and "2001" in html
     assert (tmp_path / "r.xlsx").is_file() and (tmp_path / "r-themes-by-year.csv").is_file()
+
+
+def test_report_never_overwrites_its_input(sample_bundle: tuple, classified: Path) -> None:
+    before = classified.read_bytes()
+    clash = classified.with_name(classified.stem + ".html")
+    result = cli("report", str(classified), "-o", str(classified), "-m", str(sample_bundle[1]))
+    assert result.returncode == 2 and "error:" in result.stderr and classified.read_bytes() == before
+    assert not clash.exists()

@@ -161,8 +161,10 @@ def report(
     """One self-contained HTML report (no network, opens by double-click) with CSV/xlsx tables beside it."""
     from pipeline.bundle import topic_words
     from pipeline.evidence import Explainer
-    from pipeline.report import ReportContext, ReportData, explain_kept, write_report
+    from pipeline.report import ReportContext, ReportData, explain_kept, report_files, write_report
 
+    for path in [output, *report_files(output, group).values()]:
+        refuse_output_among_inputs(path, inputs)
     stream = Stream(inputs, reader, model_dir, batch_size)
     model, manifest = stream.model(), stream.manifest()
     data = ReportData(list(model.themes), [float(t) for t in model.thresholds], group_field=group, top=top)
@@ -171,10 +173,8 @@ def report(
     stream.finish()
     words = topic_words(model_dir)
     explain_kept(data, model, Explainer(model, model.themes, words))
-    try:
-        written = write_report(data, ReportContext(model_dir, manifest, words, []), output, title)
-    except OSError as err:
-        raise Failure(f"{output}: cannot write ({err.strerror})") from None
+    context = ReportContext(model_dir, manifest, words, [])
+    written = write_report(data, context, output, title, replaced_atomically)  # each file whole or untouched
     print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
 
 
