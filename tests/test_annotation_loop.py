@@ -211,7 +211,7 @@ def test_labelstudio_round_trip_retrains_on_a_fresh_clone(tmp_path: Path) -> Non
     sh("dvc", "repro", cwd=clone)
     before = json.loads((clone / "metrics/train.json").read_text())
 
-    proc = cli("suggest", "gen/corpus", "-n", "20", "-l", "gen/labels", "-o", "tasks", cwd=clone)
+    proc = cli("suggest", "gen/corpus", "-n", "20", "-l", "gen/labels", "-o", "tasks", "-m", "models/bundle", cwd=clone)
     assert proc.returncode == 0, proc.stderr
     tasks = json.loads((clone / "tasks/labelstudio-tasks.json").read_text(encoding="utf-8"))
     assert len(tasks) == 20 and not {t["data"]["text"] for t in tasks} & {r["text"] for r in initial}

@@ -94,3 +94,15 @@ def test_release_rebuilds_byte_identically(shared_dir: Path, tmp_path: Path) -> 
     assert sorted(rebuilt) == sorted(committed)
     for name, data in committed.items():
         assert rebuilt[name] == data, f"{name} differs: rebuild with `python -m pipeline.release` and commit"
+
+
+def test_cli_batches_cut_only_where_a_document_ends() -> None:
+    from pipeline.cli.classify import _batches, context_doc
+    from pipeline.readers import Paragraph
+
+    units = [Paragraph(f"a#{i:03d}", "a", i, "外事工作。") for i in range(58)]
+    units += [Paragraph(f"r{i}", "recs", i + 1, "城市治理。", {"source": "x.jsonl"}) for i in range(10)]
+    sizes = [len(b) for b in _batches(iter(units), 7, [])]
+    assert sizes[0] == 58  # the document stays whole however small the batch size
+    assert sum(sizes) == 68 and all(s == 7 for s in sizes[1:-1])  # records stand alone: ordinary batches
+    assert context_doc(units[0]) == "a" and context_doc(units[-1]) == "r9"

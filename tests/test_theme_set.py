@@ -73,7 +73,7 @@ def test_four_theme_set_end_to_end(tmp_path: Path) -> None:
         sys.executable, "-m", "pipeline", "classify", "-", "-m", "models/bundle", "-f", "csv", cwd=repo, input=text
     ).stdout
     assert "score_ecology" in csv_head.splitlines()[0]
-    assert "ecology" in sh(sys.executable, "-m", "pipeline", "info", cwd=repo).stdout
+    assert "ecology" in sh(sys.executable, "-m", "pipeline", "info", "-m", "models/bundle", cwd=repo).stdout
 
     labels = repo / "gen/labels/labels.jsonl"
     n = len(labels.read_text(encoding="utf-8").splitlines())

@@ -40,7 +40,8 @@ if TYPE_CHECKING:  # the model classes load with the bundle, not at start-up
 # however long the paragraphs are, while ordinary batches (512 paragraphs × ~150 characters)
 # never reach it.
 BATCH_CHARS = 1_000_000
-LONG_DOCUMENT = 8  # a batch may grow to 8× its caps to keep a document whole
+LONG_DOCUMENT = 8  # a batch may grow to 8× its character cap to keep a document whole …
+MAX_BATCH = 20_000  # … and to this many paragraphs
 
 
 def load_model(model_dir: Path) -> tuple[ThemeModel, dict]:
@@ -72,8 +73,8 @@ def _batches(
     where a document ends, so every paragraph is classified with its whole document's context.
 
     The character cap bounds memory by what a batch holds, not by how many paragraphs it has; a
-    document longer than LONG_DOCUMENT times the caps is cut anyway (its context then spans each
-    part). Bad inputs are reported at once and counted, never dropped silently.
+    document over MAX_BATCH paragraphs or LONG_DOCUMENT times the character cap is cut anyway (its
+    context then spans each part). Bad inputs are reported at once and counted, never dropped silently.
     """
     batch: list[Paragraph] = []
     chars = 0
@@ -84,7 +85,7 @@ def _batches(
             continue
         if batch:
             full = len(batch) >= size or chars >= max_chars
-            huge = len(batch) >= LONG_DOCUMENT * size or chars >= LONG_DOCUMENT * max_chars
+            huge = len(batch) >= MAX_BATCH or chars >= LONG_DOCUMENT * max_chars
             if huge or (full and context_doc(item) != context_doc(batch[-1])):
                 yield batch
                 batch, chars = [], 0
