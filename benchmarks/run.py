@@ -90,7 +90,7 @@ def bench_topics(paragraphs: list[str], params: dict) -> None:
         f"vocabulary {len(dictionary):,}",
     )
     t0 = time.perf_counter()
-    m = topic_metrics(lda, dictionary, docs, to_topic_model(lda, dictionary, tp), tp.topn)
+    m = topic_metrics(lda, dictionary, docs, to_topic_model(lda, dictionary, tp), tp)
     t_metrics = time.perf_counter() - t0
     row(
         "topic metrics (c_v, u_mass, perplexity, gensim parity)",

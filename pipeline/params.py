@@ -72,6 +72,7 @@ class TopicsParams:
     seed_weight: float = rule(minimum=0)
     inference_iterations: int = rule(minimum=1)
     inference_tolerance: float = rule(above=0)
+    coherence_sample: int = rule(minimum=1)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,14 @@ class TrainParams:
 
 
 @dataclass(frozen=True)
+class ScaleParams:
+    """Where the segment stage and topic inference run (never changes a result, only the time)."""
+
+    scheduler: str  # none | local[:N] | tcp://host:port (checked by pipeline.scheduler)
+    partition_size: int = rule(minimum=1)
+
+
+@dataclass(frozen=True)
 class Params:
     """The whole params file: one typed section per field (a new section is one line here)."""
 
@@ -125,6 +134,7 @@ class Params:
     topics: TopicsParams
     features: FeatureConfig
     train: TrainParams
+    scale: ScaleParams
 
 
 S = TypeVar("S")

@@ -1,4 +1,4 @@
-"""What a worker does with one partition: classify, segment, or infer topic proportions.
+"""What a CLI worker does with one partition: classify it, or cut it into the classifier's tokens.
 
 Each task takes a reference to what it needs (a bundle, a segmenter's dictionary files) and the
 partition's raw texts or tokens; the worker builds its state from the reference once per process
@@ -9,26 +9,20 @@ cheap to send back; the parent only writes them out in order.
 
 from __future__ import annotations
 
-import hashlib
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.scheduler import StateChanged, worker_state
+from pipeline.scheduler import SchedulerError, StateChanged, worker_state
 
 if TYPE_CHECKING:  # loaded in the worker, never at start-up (boundary B1)
     from pipeline.evidence import Explainer
-    from pipeline.features import TopicModel
     from pipeline.model import ThemeModel
-    from pipeline.segment import Segmenter
 
 Classified = tuple[tuple[str, ...], dict[str, float], int | None, str, list | None]  # … evidence
 Documents = tuple[list[str], list[str]]  # a partition to classify: texts and the document of each (context)
-
-
-def _changed(what: str, path: str) -> StateChanged:
-    return StateChanged(f"{path}: {what} changed after the run started (or differs on this worker); rerun")
 
 
 @dataclass(frozen=True)
@@ -42,14 +36,17 @@ class BundleRef:
     def of(cls, directory: Path) -> BundleRef:
         from pipeline.bundle import verify_bundle
 
-        return cls(str(directory), verify_bundle(directory)["checksum"])
+        return cls(str(directory.resolve()), verify_bundle(directory)["checksum"])
 
     def load(self) -> ThemeModel:
-        from pipeline.bundle import read_bundle
+        from pipeline.bundle import BundleError, read_bundle
 
-        model, manifest = read_bundle(Path(self.path))
+        try:
+            model, manifest = read_bundle(Path(self.path))
+        except BundleError as err:  # e.g. a worker on a machine without the bundle at this path
+            raise SchedulerError(f"on worker {socket.gethostname()}: {err}") from None
         if manifest["checksum"] != self.checksum:
-            raise _changed("the bundle", self.path)
+            raise StateChanged.of("the bundle", self.path)
         return model
 
 
@@ -66,55 +63,6 @@ class ExplainerRef:
 
         model = worker_state(self.bundle)
         return Explainer(model, model.themes, topic_words(Path(self.bundle.path)), self.top)
-
-
-@dataclass(frozen=True)
-class SegmenterRef:
-    """The segmenter built from a user dictionary and stopword list with these contents."""
-
-    terms: str
-    stopwords: str
-    backend: str
-    digest: str
-
-    @classmethod
-    def of(cls, terms: Path, stopwords: Path, backend: str) -> SegmenterRef:
-        return cls(str(terms), str(stopwords), backend, _digest(terms, stopwords))
-
-    def load(self) -> Segmenter:
-        from pipeline.segment import Segmenter
-
-        terms, stopwords = Path(self.terms), Path(self.stopwords)
-        if _digest(terms, stopwords) != self.digest:
-            raise _changed("the dictionary or stopword list", self.terms)
-        return Segmenter.from_files(terms, stopwords, self.backend)
-
-
-@dataclass(frozen=True)
-class TopicModelRef:
-    """The numpy topic model in a `models/topics`-style directory, by the digest of its arrays."""
-
-    path: str
-    digest: str
-
-    @classmethod
-    def of(cls, directory: Path) -> TopicModelRef:
-        return cls(str(directory), _digest(*sorted(directory.iterdir())))
-
-    def load(self) -> TopicModel:
-        from pipeline.topic_store import read_topic_model
-
-        directory = Path(self.path)
-        if _digest(*sorted(directory.iterdir())) != self.digest:
-            raise _changed("the topic model", self.path)
-        return read_topic_model(directory)[0]
-
-
-def _digest(*paths: Path) -> str:
-    h = hashlib.sha256()
-    for path in paths:
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
 
 
 def _document_batches(docs: Sequence[str], size: int) -> list[tuple[int, int]]:
@@ -148,15 +96,3 @@ def classify_partition(bundle: BundleRef, batch_size: int, explain_top: int, par
 def bundle_tokens_partition(bundle: BundleRef, texts: Sequence[str]) -> list[list[str]]:
     """The content tokens the bundle's classifier sees (the CLI's `segment`)."""
     return [a.tokens for a in worker_state(bundle).features.analyse(texts)]
-
-
-def tokens_partition(segmenter: SegmenterRef, texts: Sequence[str]) -> list[list[str]]:
-    """The pipeline's segment work: simplified, segmented content tokens per paragraph."""
-    from pipeline.features import analyse
-
-    return [a.tokens for a in analyse(worker_state(segmenter), texts)]
-
-
-def topics_partition(topics: TopicModelRef, docs: Sequence[Sequence[str]]) -> list[list[float]]:
-    """Topic proportions per tokenised paragraph (each document's arithmetic is batch-independent)."""
-    return worker_state(topics).infer(docs).tolist()

@@ -16,11 +16,13 @@ never a respawn loop; the caller reports it in one line and presents nothing par
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
@@ -34,8 +36,9 @@ R = TypeVar("R")
 T = TypeVar("T", covariant=True)
 
 
-class SchedulerError(Exception):
-    """The run cannot go on; the message is one line and says what to do."""
+class SchedulerError(ValueError):
+    """The run cannot go on; the message is one line and says what to do (a ValueError, so the
+    stages report it like any other bad input: one line, exit 2)."""
 
 
 class WorkerLost(SchedulerError):
@@ -44,6 +47,18 @@ class WorkerLost(SchedulerError):
 
 class StateChanged(SchedulerError):
     """A worker loaded different bytes (bundle, dictionary) than the parent checked."""
+
+    @classmethod
+    def of(cls, what: str, path: str) -> StateChanged:
+        return cls(f"{path}: {what} changed after the run started (or differs on this worker); rerun")
+
+
+def files_digest(*paths: Path) -> str:
+    """sha256 over the names and bytes of files: what a worker compares with its parent's."""
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
 
 
 class WorkerState(Protocol[T]):
@@ -153,6 +168,26 @@ def ordered_map(
     if scheduler.kind == "local":
         return _local_map(scheduler.workers, task, partitions, args, window or 2 * scheduler.workers)
     return _dask_map(str(scheduler.address), task, partitions, args, window)
+
+
+def map_partitions(
+    scheduler: Scheduler,
+    task: Callable[..., R],
+    partitions: Iterable[Sequence[P]],
+    payload: Callable[[Sequence[P]], Any],
+    *args: Any,
+) -> Iterator[tuple[Sequence[P], R]]:
+    """`ordered_map` that sends only `payload(partition)` (e.g. the texts of paragraph records) and
+    yields each partition beside its result, so the parent keeps what workers need not see."""
+    sent: deque[Sequence[P]] = deque()
+
+    def payloads() -> Iterator[Any]:
+        for part in partitions:
+            sent.append(part)
+            yield payload(part)
+
+    for result in ordered_map(scheduler, task, payloads(), *args):
+        yield sent.popleft(), result
 
 
 def _local_map(workers: int, task: Callable[..., R], partitions: Iterable[P], args: tuple, window: int) -> Iterator[R]:

@@ -4,11 +4,13 @@ figures, and the tables the topics stage writes.  Training only (imports gensim)
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+import random
+import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
-from gensim.corpora import Dictionary
+from gensim.corpora import Dictionary, MmCorpus
 from gensim.models import CoherenceModel, LdaModel
 
 from pipeline.features import TopicModel
@@ -31,14 +33,18 @@ def seeded_eta(
 
 
 def fit_topics(
-    docs: Sequence[Sequence[str]], params: TopicsParams, lexicon: ThemeLexicon | None = None
+    docs: Iterable[Sequence[str]], params: TopicsParams, lexicon: ThemeLexicon | None = None
 ) -> tuple[LdaModel, Dictionary]:
-    """Vocabulary filtering and LdaModel training; same docs and params → same model."""
+    """Vocabulary filtering and LdaModel training; same docs and params → same model.
+
+    `docs` is walked twice and never held: once for the vocabulary, once to write the bag-of-words
+    to a Matrix Market file that LdaModel then streams pass after pass (the same numbers as an
+    in-memory list of bags; the file is deleted afterwards).
+    """
     dictionary = Dictionary(docs)
     dictionary.filter_extremes(no_below=params.no_below, no_above=params.no_above, keep_n=params.keep_n)
     if len(dictionary) == 0:
         raise ValueError("topics: no words left after no_below/no_above filtering; lower topics.no_below")
-    corpus = [dictionary.doc2bow(d) for d in docs]
     k = params.num_topics
     eta: object = params.eta
     if params.seed_from_lexicon:
@@ -46,19 +52,22 @@ def fit_topics(
             raise ValueError("topics.seed_from_lexicon needs the theme lexicon")
         base = params.eta if isinstance(params.eta, float) else 1.0 / k
         eta = seeded_eta(dictionary, lexicon, k, base, params.seed_weight)
-    lda = LdaModel(
-        corpus=corpus,
-        id2word=dictionary,
-        num_topics=k,
-        passes=params.passes,
-        iterations=params.iterations,
-        alpha=params.alpha,
-        eta=eta,
-        random_state=params.random_state,
-        chunksize=params.chunksize,
-        eval_every=None,
-        dtype=np.float64,
-    )
+    with tempfile.TemporaryDirectory(prefix="policy-themes-bow-") as tmp:
+        bow = Path(tmp) / "bow.mm"
+        MmCorpus.serialize(str(bow), (dictionary.doc2bow(d) for d in docs))
+        lda = LdaModel(
+            corpus=MmCorpus(str(bow)),
+            id2word=dictionary,
+            num_topics=k,
+            passes=params.passes,
+            iterations=params.iterations,
+            alpha=params.alpha,
+            eta=eta,
+            random_state=params.random_state,
+            chunksize=params.chunksize,
+            eval_every=None,
+            dtype=np.float64,
+        )
     return lda, dictionary
 
 
@@ -83,16 +92,32 @@ def gensim_topics(lda: LdaModel, dictionary: Dictionary, docs: Sequence[Sequence
     return out
 
 
+def seeded_sample(docs: Iterable[Sequence[str]], n_docs: int, size: int, seed: int) -> list[Sequence[str]]:
+    """Every document when there are at most `size`, else `size` of them drawn with `seed`, in corpus order."""
+    if n_docs <= size:
+        return list(docs)
+    chosen = set(random.Random(seed).sample(range(n_docs), size))
+    return [d for i, d in enumerate(docs) if i in chosen]
+
+
 def topic_metrics(
-    lda: LdaModel, dictionary: Dictionary, docs: Sequence[Sequence[str]], topic_model: TopicModel, topn: int
+    lda: LdaModel,
+    dictionary: Dictionary,
+    docs: Iterable[Sequence[str]],
+    topic_model: TopicModel,
+    params: TopicsParams,
 ) -> dict:
-    """Coherence (c_v, u_mass), perplexity, and the parity of numpy inference with gensim's."""
-    corpus = [dictionary.doc2bow(d) for d in docs]
-    texts = [list(d) for d in docs if d]
+    """Coherence (c_v, u_mass), perplexity, and the parity of numpy inference with gensim's, on
+    `topics.coherence_sample` paragraphs drawn with the LDA seed (all of them on a smaller corpus):
+    c_v's sliding windows and a second E-step over millions of paragraphs would cost more than the fit."""
+    sample = seeded_sample(docs, dictionary.num_docs, params.coherence_sample, params.random_state)
+    corpus = [dictionary.doc2bow(d) for d in sample]
+    texts = [list(d) for d in sample if d]
+    topn = params.topn
     c_v = CoherenceModel(model=lda, texts=texts, dictionary=dictionary, coherence="c_v", topn=topn, processes=1)
     u_mass = CoherenceModel(model=lda, corpus=corpus, dictionary=dictionary, coherence="u_mass", topn=topn)
-    sample = [d for d in docs if d][:PARITY_SAMPLE]
-    mad = float(np.abs(topic_model.infer(sample) - gensim_topics(lda, dictionary, sample)).mean()) if sample else 0.0
+    parity = [d for d in sample if d][:PARITY_SAMPLE]
+    mad = float(np.abs(topic_model.infer(parity) - gensim_topics(lda, dictionary, parity)).mean()) if parity else 0.0
     bound = lda.log_perplexity([b for b in corpus if b])
     return {
         "c_v": round(float(c_v.get_coherence()), 4),
@@ -101,6 +126,7 @@ def topic_metrics(
         "num_topics": lda.num_topics,
         "vocabulary": len(dictionary),
         "inference_mad_vs_gensim": float(f"{mad:.2e}"),
+        "metrics_paragraphs": len(sample),
     }
 
 
@@ -117,13 +143,3 @@ def write_topic_words(path: Path, words: list[list[tuple[str, float]]]) -> None:
         for k, ws in enumerate(words):
             for rank, (word, p) in enumerate(ws, 1):
                 w.writerow([k, rank, word, f"{p:.6f}"])
-
-
-def write_paragraph_topics(path: Path, ids: Sequence[str], docs: Sequence[Sequence[str]], theta: np.ndarray) -> None:
-    """id, dominant topic (empty for a paragraph without tokens), proportion of every topic."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as out:
-        w = csv.writer(out)
-        w.writerow(["id", "dominant_topic", *[f"topic_{k}" for k in range(theta.shape[1])]])
-        for ident, doc, row in zip(ids, docs, theta, strict=True):
-            w.writerow([ident, int(np.argmax(row)) if doc else "", *[f"{p:.6f}" for p in row]])

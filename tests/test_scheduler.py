@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from pipeline import scheduler
-from pipeline.partitions import SegmenterRef, tokens_partition
 from pipeline.scheduler import SCHEDULER_ENV, Scheduler, SchedulerError, StateChanged, WorkerLost, ordered_map
+from pipeline.streaming import SegmenterRef, tokens_partition
 
 ROOT = Path(__file__).resolve().parents[1]
 DICT = ROOT / "data/dict"

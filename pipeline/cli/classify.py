@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -30,7 +29,7 @@ from pipeline.cli.output import open_output, pick_format, refuse_output_among_in
 from pipeline.cli.writers import RowWriter
 from pipeline.partitions import BundleRef, Documents, bundle_tokens_partition, classify_partition
 from pipeline.readers import InputFailure, Paragraph, ReadOptions, read_inputs
-from pipeline.scheduler import Scheduler, SchedulerError, adopt, ordered_map
+from pipeline.scheduler import Scheduler, SchedulerError, adopt, map_partitions
 
 if TYPE_CHECKING:  # the model classes load with the bundle, not at start-up
     from pipeline.model import ThemeModel
@@ -149,25 +148,15 @@ def _rows(
     explain_top: int,
 ) -> Iterator[list[dict]]:
     """Result rows, one list per batch, in input order; workers get only the batch's texts."""
-    sent: deque[list[Paragraph]] = deque()
-
-    def texts() -> Iterator[list[str]]:
-        for batch in batches:
-            sent.append(batch)
-            yield [u.text for u in batch]
-
-    def documents() -> Iterator[Documents]:
-        for batch in batches:
-            sent.append(batch)
-            yield [u.text for u in batch], [context_doc(u) for u in batch]
-
     if command == "segment":
-        for tokens in ordered_map(scheduler, bundle_tokens_partition, texts(), bundle):
-            yield [{**unit_row(u), "tokens": t} for u, t in zip(sent.popleft(), tokens, strict=True)]
+        for batch, tokens in map_partitions(scheduler, bundle_tokens_partition, batches, _texts, bundle):
+            yield [{**unit_row(u), "tokens": t} for u, t in zip(batch, tokens, strict=True)]
         return
-    for results in ordered_map(scheduler, classify_partition, documents(), bundle, batch_size, explain_top):
+    for batch, results in map_partitions(
+        scheduler, classify_partition, batches, _documents, bundle, batch_size, explain_top
+    ):
         rows = []
-        for unit, (labels, scores, topic, lang, evidence) in zip(sent.popleft(), results, strict=True):
+        for unit, (labels, scores, topic, lang, evidence) in zip(batch, results, strict=True):
             row = {**unit_row(unit), "labels": list(labels), "scores": scores, "topic": topic, "lang": lang}
             if evidence is not None:
                 row["evidence"] = evidence
@@ -175,7 +164,12 @@ def _rows(
         yield rows
 
 
-# ------------------------------------------------------------------ the run
+def _texts(batch: Sequence[Paragraph]) -> list[str]:
+    return [p.text for p in batch]
+
+
+def _documents(batch: Sequence[Paragraph]) -> Documents:
+    return [p.text for p in batch], [context_doc(p) for p in batch]
 
 
 def run(

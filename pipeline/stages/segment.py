@@ -1,26 +1,23 @@
-"""Stage segment: paragraphs → content tokens per paragraph."""
+"""Stage segment: paragraphs → content tokens per paragraph, streamed partition by partition."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.features import analyse
 from pipeline.params import load
-from pipeline.records import read_jsonl, write_jsonl
-from pipeline.segment import Segmenter
+from pipeline.scheduler import Scheduler
 from pipeline.stages import run, stage_paths
+from pipeline.streaming import SegmenterRef, segment_corpus
 
 
 def main() -> None:
     paths = stage_paths("segment", "paragraphs", "tokens")
     params = load()
-    seg = params.segment
-    segmenter = Segmenter.from_files(Path(seg.user_dict), Path(seg.stopwords), seg.backend)
-    paragraphs = read_jsonl(paths.paragraphs)
-    analysed = analyse(segmenter, [p["text"] for p in paragraphs])
-    rows = ({"id": p["id"], "tokens": a.tokens} for p, a in zip(paragraphs, analysed, strict=True))
-    n = write_jsonl(paths.tokens, rows)
-    print(f"segment: {n} paragraphs, {sum(len(a.tokens) for a in analysed)} tokens → {paths.tokens}")
+    seg, scale = params.segment, params.scale
+    segmenter = SegmenterRef.of(Path(seg.user_dict), Path(seg.stopwords), seg.backend)
+    scheduler = Scheduler.parse(scale.scheduler)
+    n, n_tokens = segment_corpus(paths.paragraphs, paths.tokens, segmenter, scheduler, scale.partition_size)
+    print(f"segment: {n} paragraphs, {n_tokens} tokens → {paths.tokens} (scheduler {scheduler})")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from pipeline.annotations import load_labels, split_by_document
 from pipeline.bundle import write_bundle
 from pipeline.features import FeatureSpace
 from pipeline.params import load
-from pipeline.records import read_jsonl, write_json
+from pipeline.records import ParagraphTexts, read_jsonl, write_json
 from pipeline.segment import Segmenter
 from pipeline.stages import run, stage_paths
 from pipeline.themes import ThemeSet
@@ -25,8 +25,7 @@ def main() -> None:
     labels, themes_file = Path(params.data.labels), Path(params.data.themes)
     sample = Path(train_p.sample_labels) if train_p.add_sample else None
     themes = ThemeSet.read(themes_file)
-    paragraphs = read_jsonl(paths.paragraphs)
-    annotations = load_labels(labels, themes, params.data.groups, sample, {p["id"]: p["text"] for p in paragraphs})
+    annotations = load_labels(labels, themes, params.data.groups, sample, ParagraphTexts(paths.paragraphs))
     train, _ = split_by_document(annotations, params.data.holdout_docs, params.data.eval_only)
     if not train:
         raise ValueError("train: no training paragraphs left after the document split (data.holdout_docs)")
@@ -34,7 +33,9 @@ def main() -> None:
     lexicon = themes.lexicon
     topic_model, topic_words = read_topic_model(paths.topics)
     exclude = {a.text for a in annotations}
-    weak = weak_labels(segmenter, lexicon, paragraphs, exclude, train_p.weak_limit) if train_p.weak_labels else None
+    weak = None
+    if train_p.weak_labels:  # every eligible paragraph is a candidate: the one place the corpus is read whole
+        weak = weak_labels(segmenter, lexicon, read_jsonl(paths.paragraphs), exclude, train_p.weak_limit)
 
     mixed_sample = mixed_sample_stem(labels, sample)
     ts = training_set(train, themes.names, weak, mixed_sample, train_p)
@@ -51,7 +52,13 @@ def main() -> None:
         stopwords_file=Path(seg.stopwords),
         themes_file=themes_file,
         topic_words=topic_words,
-        params=dataclasses.asdict(params),
+        params={  # every section that shapes the model (`scale` only says where work runs)
+            "data": dataclasses.asdict(params.data),
+            "segment": dataclasses.asdict(params.segment),
+            "topics": dataclasses.asdict(params.topics),
+            "features": dataclasses.asdict(params.features),
+            "train": dataclasses.asdict(params.train),
+        },
         metrics={k: metrics[k] for k in ("cv", "logo") if k in metrics},
     )
     print(
