@@ -73,6 +73,7 @@ class TopicsParams:
     inference_iterations: int = rule(minimum=1)
     inference_tolerance: float = rule(above=0)
     coherence_sample: int = rule(minimum=1)
+    fit_sample: int = rule(minimum=1)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import csv
 import random
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from gensim.corpora import Dictionary, MmCorpus
@@ -17,6 +18,7 @@ from pipeline.features import TopicModel
 from pipeline.lexicon import ThemeLexicon
 from pipeline.params import TopicsParams
 
+T = TypeVar("T")
 PARITY_SAMPLE = 2000  # paragraphs on which numpy inference is compared with gensim's
 
 
@@ -37,9 +39,10 @@ def fit_topics(
 ) -> tuple[LdaModel, Dictionary]:
     """Vocabulary filtering and LdaModel training; same docs and params → same model.
 
-    `docs` is walked twice and never held: once for the vocabulary, once to write the bag-of-words
-    to a Matrix Market file that LdaModel then streams pass after pass (the same numbers as an
-    in-memory list of bags; the file is deleted afterwards).
+    `docs` is walked twice and never held: once for the vocabulary (all paragraphs), once to write
+    the bag-of-words of the paragraphs LDA is fitted on (all of them, or `topics.fit_sample` drawn
+    with the LDA seed on a larger corpus) to a Matrix Market file that LdaModel streams pass after
+    pass: the same numbers as an in-memory list of bags; the file is deleted afterwards.
     """
     dictionary = Dictionary(docs)
     dictionary.filter_extremes(no_below=params.no_below, no_above=params.no_above, keep_n=params.keep_n)
@@ -54,7 +57,8 @@ def fit_topics(
         eta = seeded_eta(dictionary, lexicon, k, base, params.seed_weight)
     with tempfile.TemporaryDirectory(prefix="policy-themes-bow-") as tmp:
         bow = Path(tmp) / "bow.mm"
-        MmCorpus.serialize(str(bow), (dictionary.doc2bow(d) for d in docs))
+        fitted = seeded_subset(docs, dictionary.num_docs, params.fit_sample, params.random_state)
+        MmCorpus.serialize(str(bow), (dictionary.doc2bow(d) for d in fitted))
         lda = LdaModel(
             corpus=MmCorpus(str(bow)),
             id2word=dictionary,
@@ -92,12 +96,19 @@ def gensim_topics(lda: LdaModel, dictionary: Dictionary, docs: Sequence[Sequence
     return out
 
 
-def seeded_sample(docs: Iterable[Sequence[str]], n_docs: int, size: int, seed: int) -> list[Sequence[str]]:
-    """Every document when there are at most `size`, else `size` of them drawn with `seed`, in corpus order."""
+def seeded_subset(docs: Iterable[T], n_docs: int, size: int, seed: int) -> Iterator[T]:
+    """Every document when there are at most `size`, else `size` of them drawn with `seed`, in
+    corpus order, as a stream."""
     if n_docs <= size:
-        return list(docs)
+        yield from docs
+        return
     chosen = set(random.Random(seed).sample(range(n_docs), size))
-    return [d for i, d in enumerate(docs) if i in chosen]
+    yield from (d for i, d in enumerate(docs) if i in chosen)
+
+
+def seeded_sample(docs: Iterable[T], n_docs: int, size: int, seed: int) -> list[T]:
+    """`seeded_subset` held as a list (for metrics on a bounded sample)."""
+    return list(seeded_subset(docs, n_docs, size, seed))
 
 
 def topic_metrics(
