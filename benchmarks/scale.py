@@ -74,7 +74,7 @@ def build_corpus(source: Path, dest: Path, factor: int) -> None:
                     out.write(json.dumps(varied(doc, copy), ensure_ascii=False) + "\n")
 
 
-def project_copy(dest: Path, corpus: Path, scheduler: str) -> None:
+def project_copy(dest: Path, corpus: Path, scheduler: str, fit_sample: int | None) -> None:
     """The project's tracked files in `dest`, params pointing at `corpus` and `scheduler`."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True
@@ -87,6 +87,8 @@ def project_copy(dest: Path, corpus: Path, scheduler: str) -> None:
     params["data"]["corpus"] = str(corpus)
     params["data"]["labels"] = str(SHARED / "labels")
     params["scale"]["scheduler"] = scheduler
+    if fit_sample is not None:
+        params["topics"]["fit_sample"] = fit_sample
     (dest / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
@@ -122,7 +124,7 @@ def row(scale: int, n: int, scheduler: str, stage: str, m: dict) -> None:
     )
 
 
-def bench_scale(work: Path, scale: int, schedulers: list[str], stages: list[str]) -> dict:
+def bench_scale(work: Path, scale: int, schedulers: list[str], stages: list[str], fit_sample: int | None) -> dict:
     """Every stage once single-process; the scheduled stages again per other scheduler."""
     corpus = work / f"corpus-x{scale}"
     build_corpus(SHARED / "corpus", corpus, scale)
@@ -130,7 +132,7 @@ def bench_scale(work: Path, scale: int, schedulers: list[str], stages: list[str]
     first = None
     for scheduler in schedulers:
         project = work / f"project-x{scale}-{scheduler.replace(':', '')}"
-        project_copy(project, corpus, scheduler)
+        project_copy(project, corpus, scheduler, fit_sample)
         if first is not None:  # reuse the single-process run's paragraphs: ingest has no scheduler
             shutil.copytree(first / "data/interim", project / "data/interim")
         for stage in stages:
@@ -188,19 +190,21 @@ def main() -> None:
     parser.add_argument("--schedulers", nargs="+", default=["none", "local:2"])
     parser.add_argument("--stages", nargs="+", default=list(STAGES), choices=list(STAGES))
     parser.add_argument("--classify", action="store_true", help="also CLI classify throughput (needs ×1)")
+    parser.add_argument("--fit-sample", type=int, help="override topics.fit_sample (LDA fitted on this many)")
     parser.add_argument("--keep", type=Path, help="work here and keep the corpora and projects")
     args = parser.parse_args()
     if not (SHARED / "corpus").is_dir():
         raise SystemExit(f"{SHARED / 'corpus'} is absent: this benchmark replicates the shared corpus")
     load = os.getloadavg()
     print(f"{os.cpu_count()} cores, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} at start;")
+    if args.fit_sample:
+        print(f"topics.fit_sample overridden: LDA fitted on {args.fit_sample:,} paragraphs drawn with its seed;")
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
-    print(
-        "| corpus | paragraphs | scheduler | stage | wall | CPU | peak RSS |\n| --- | --- | --- | --- | --- | --- | --- |"
-    )
+    print("| corpus | paragraphs | scheduler | stage | wall | CPU | peak RSS |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     work = args.keep or Path(tempfile.mkdtemp(prefix="policy-themes-scale-"))
     try:
-        points = {scale: bench_scale(work, scale, args.schedulers, args.stages) for scale in args.scales}
+        points = {s: bench_scale(work, s, args.schedulers, args.stages, args.fit_sample) for s in args.scales}
         extrapolate(points, args.schedulers, args.stages)
         if args.classify and 1 in args.scales:
             bench_classify(work, args.schedulers)
