@@ -57,8 +57,20 @@ def files_digest(*paths: Path) -> str:
     """sha256 over the names and bytes of files: what a worker compares with its parent's."""
     h = hashlib.sha256()
     for path in paths:
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
+        try:
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+        except OSError as err:
+            raise SchedulerError(f"{path}: cannot be read on {_host()} ({err.strerror}); {_SAME_FILES}") from None
     return h.hexdigest()
+
+
+_SAME_FILES = "every worker needs the project's files at the same absolute path (a shared filesystem)"
+
+
+def _host() -> str:
+    import socket
+
+    return socket.gethostname()
 
 
 class WorkerState(Protocol[T]):

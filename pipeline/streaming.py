@@ -36,7 +36,7 @@ class SegmenterRef:
 
     @classmethod
     def of(cls, terms: Path, stopwords: Path, backend: str) -> SegmenterRef:
-        return cls(str(terms), str(stopwords), backend, files_digest(terms, stopwords))
+        return cls(str(terms.resolve()), str(stopwords.resolve()), backend, files_digest(terms, stopwords))
 
     def load(self) -> Segmenter:
         from pipeline.segment import Segmenter
@@ -56,7 +56,7 @@ class TopicModelRef:
 
     @classmethod
     def of(cls, directory: Path) -> TopicModelRef:
-        return cls(str(directory), files_digest(*sorted(directory.iterdir())))
+        return cls(str(directory.resolve()), files_digest(*sorted(directory.iterdir())))
 
     def load(self) -> TopicModel:
         from pipeline.topic_store import read_topic_model

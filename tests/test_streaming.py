@@ -102,3 +102,13 @@ def test_seeded_sample_is_everything_when_small_and_reproducible_when_large() ->
     a, b = seeded_sample(iter(docs), 100, 10, seed=1), seeded_sample(iter(docs), 100, 10, seed=1)
     assert a == b and len(a) == 10 and a == sorted(a, key=lambda d: int(d[0]))
     assert seeded_sample(iter(docs), 100, 10, seed=2) != a
+
+
+def test_lda_fitted_on_a_seeded_sample_is_reproducible(params: Params) -> None:
+    texts = [p.text for p in read_corpus(ROOT / "data/sample/docs")]
+    docs = [a.tokens for a in analyse(Segmenter.from_files(DICT / "policy_terms.txt", DICT / "stopwords.txt"), texts)]
+    small = replace(params.topics, num_topics=4, passes=1, no_below=2, chunksize=100, fit_sample=200)
+    (a, _), (b, _) = fit_topics(docs, small), fit_topics(docs, small)
+    assert np.array_equal(a.expElogbeta, b.expElogbeta)
+    everything, _ = fit_topics(docs, replace(small, fit_sample=len(docs)))
+    assert not np.array_equal(a.expElogbeta, everything.expElogbeta)
