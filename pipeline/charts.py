@@ -33,7 +33,7 @@ def line_chart(x_labels: Sequence[str], series: Sequence[Series], title: str, wi
     height, left, right, top, bottom = 320, 56, 150, 30, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     highs = [p[2] for s in series for p in s.points if p is not None]
-    y_max = min(1.0, math.ceil(max(highs, default=0.05) * 1.05 / 0.05) * 0.05)  # a round 5 % step
+    y_max = min(1.0, 4 * math.ceil(max(highs, default=0.05) * 1.05 / 4 / 0.025) * 0.025)  # ticks at 2.5 % steps
     positions = _positions(x_labels)
     lo, hi = positions[0], positions[-1]
 

@@ -216,7 +216,10 @@ def _paragraph(kept: Kept, theme: str, colour: str) -> str:
 
 
 def explain_kept(data: ReportData, model: ThemeModel, explainer: Explainer) -> None:
-    """Evidence for the displayed paragraphs that came without it (a few per theme, so cheap)."""
+    """Evidence for the displayed paragraphs that came without it (a few per theme, so cheap).
+
+    These are classify output without --explain: each is explained alone, without its document's
+    neighbours, so context features may weigh differently than when it was classified."""
     todo = [k for theme in data.themes for k in data.kept(theme) if k.evidence is None]
     if not todo:
         return

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pipeline.model import ThemeModel
+    from pipeline.evidence import Explainer
+    from pipeline.model import Prediction, ThemeModel
 
 NO_GROUP = "(none)"
 Z95 = 1.959963984540054
@@ -184,15 +185,19 @@ class Labelled:
 
 
 def labelled(
-    batches: Iterable[Sequence[Mapping[str, object]]], model: Callable[[], ThemeModel] | None
+    batches: Iterable[Sequence[Mapping[str, object]]],
+    model: Callable[[], ThemeModel] | None,
+    explainer: Explainer | None = None,
 ) -> Iterator[Labelled]:
     """Records as they come: classify output (it has `labels`) is taken as is, anything else is
-    classified batch by batch with the model `model()` returns (called only when one is needed)."""
+    classified batch by batch with the model `model()` returns (called only when one is needed), with
+    each paragraph's document for the context features, and explained (`evidence`) when an
+    explainer is given — in the same pass, so the evidence is of the very scores reported."""
     for batch in batches:
         todo = [r for r in batch if not isinstance(r.get("labels"), list)]
         if todo and model is None:
             raise ValueError(f"{todo[0].get('id', '?')}: no 'labels' (not classify output) and no model to classify")
-        done = iter(model().classify([str(r.get("text", "")) for r in todo]) if todo and model else [])
+        done = iter(_classified(model(), explainer, todo) if todo and model else [])
         for record in batch:
             labels = record.get("labels")
             if isinstance(labels, list):
@@ -205,8 +210,20 @@ def labelled(
                     topic if isinstance(topic, int) else None,
                 )
             else:
-                p = next(done)
-                yield Labelled({**record, "lang": p.lang}, p.labels, p.scores, p.topic)
+                p, evidence = next(done)
+                extra = {"lang": p.lang} if evidence is None else {"lang": p.lang, "evidence": evidence}
+                yield Labelled({**record, **extra}, p.labels, p.scores, p.topic)
+
+
+def _classified(
+    model: ThemeModel, explainer: Explainer | None, records: Sequence[Mapping[str, object]]
+) -> list[tuple[Prediction, dict | None]]:
+    texts = [str(r.get("text", "")) for r in records]
+    docs = [str(r.get("doc", r.get("id", ""))) for r in records]
+    if explainer is None:
+        return [(p, None) for p in model.classify(texts, docs)]
+    predictions, rows, analysed = model.classify_with_rows(texts, docs)
+    return list(zip(predictions, explainer.explain(texts, analysed, rows, predictions), strict=True))
 
 
 def jsonl_batches(path: Path, size: int = 512) -> Iterator[list[dict]]:

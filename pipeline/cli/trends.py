@@ -22,6 +22,7 @@ from pipeline.cli.output import open_output, refuse_output_among_inputs, replace
 from pipeline.readers import InputFailure, ReadOptions, read_inputs
 
 if TYPE_CHECKING:
+    from pipeline.evidence import Explainer
     from pipeline.model import ThemeModel
     from pipeline.trends import Labelled
 
@@ -54,7 +55,7 @@ class Stream:
         self.model()
         return self._model[1]  # type: ignore[index]
 
-    def labelled(self, where: list[str] | None) -> Iterator[Labelled]:
+    def labelled(self, where: list[str] | None, explainer: Explainer | None = None) -> Iterator[Labelled]:
         from pipeline.trends import labelled
 
         conditions = _conditions(where)
@@ -65,7 +66,7 @@ class Stream:
         )
         kept = ([r for r in batch if self._keep(r, conditions)] for batch in rows)
         try:
-            for item in labelled(kept, self.model):
+            for item in labelled(kept, self.model, explainer):
                 self.count += 1
                 yield item
         except ValueError as err:
@@ -168,11 +169,12 @@ def report(
     stream = Stream(inputs, reader, model_dir, batch_size)
     model, manifest = stream.model(), stream.manifest()
     data = ReportData(list(model.themes), [float(t) for t in model.thresholds], group_field=group, top=top)
-    for item in stream.labelled(where):
+    words = topic_words(model_dir)
+    explainer = Explainer(model, model.themes, words)
+    for item in stream.labelled(where, explainer):  # evidence in the classifying pass (document context)
         data.add(item.record, item.labels, item.scores, item.topic)
     stream.finish()
-    words = topic_words(model_dir)
-    explain_kept(data, model, Explainer(model, model.themes, words))
+    explain_kept(data, model, explainer)  # paragraphs that came labelled without evidence
     context = ReportContext(model_dir, manifest, words, [])
     written = write_report(data, context, output, title, replaced_atomically)  # each file whole or untouched
     print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
