@@ -147,19 +147,21 @@ def bench_scale(work: Path, scale: int, schedulers: list[str], stages: list[str]
 
 
 def extrapolate(points: dict[int, dict], schedulers: list[str], stages: list[str]) -> None:
-    """Straight line through the two largest scales' (paragraphs, wall seconds), per stage, at 5M."""
+    """Straight line through the two largest scales' (paragraphs, CPU seconds), per stage, at 5M: CPU
+    rather than wall time, which on a shared machine follows the load more than the corpus."""
     scales = sorted(points)
     if len(scales) < 2:
         return
     lo, hi = points[scales[-2]], points[scales[-1]]
     print(f"\nLinear extrapolation to {TARGET:,} paragraphs from ×{scales[-2]} and ×{scales[-1]} (not measured):\n")
-    print("| scheduler | stage | s per 1,000 paragraphs | at 5M | peak RSS seen |\n| --- | --- | --- | --- | --- |")
+    print("| scheduler | stage | CPU s per 1,000 paragraphs | CPU at 5M | peak RSS seen |")
+    print("| --- | --- | --- | --- | --- |")
     for key in sorted(hi, key=lambda k: (k[0], stages.index(k[1]))):
         if key not in lo:
             continue
         a, b = lo[key], hi[key]
-        slope = (b["wall"] - a["wall"]) / max(b["n"] - a["n"], 1)
-        at = b["wall"] + slope * (TARGET - b["n"])
+        slope = (b["cpu"] - a["cpu"]) / max(b["n"] - a["n"], 1)
+        at = b["cpu"] + slope * (TARGET - b["n"])
         rss = max(p[key]["rss_mb"] for p in points.values() if key in p)
         print(f"| {key[0]} | {key[1]} | {slope * 1000:.3f} | {at / 60:.1f} min | {rss:.0f} MB |")
 
