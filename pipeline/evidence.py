@@ -34,6 +34,12 @@ _LEXICON_KINDS = {
     "negative": "counter-cues (log count)",
     "strong_share": "share of tokens that are strong terms",
 }
+_CONTEXT = {
+    "prev": "previous paragraph",
+    "next": "next paragraph",
+    "heading": "heading above",
+    "document": "rest of the document",
+}
 _LENGTH = {"length:log_chars": "paragraph length (log characters)", "length:short": "short paragraph (≤ 30 characters)"}
 
 
@@ -170,6 +176,9 @@ class Explainer:
             k = int(value)
             words = self.topic_words[k][:4] if k < len(self.topic_words) else []
             return f"topic {k}: {' '.join(words)}" if words else f"topic {k}"
+        if block == "context" and ":" in value:  # e.g. prev:diplomacy:strong — a neighbour's lexicon row
+            part, _, inner = name.partition(":")
+            return f"{_CONTEXT.get(part, part)}: {self._describe('lexicon', inner)}"
         if block == "lexicon":
             if name in _LENGTH:
                 return _LENGTH[name]

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pipeline.model import Prediction, ThemeModel
 
 NO_GROUP = "(none)"
+CONTEXT_DOC = "_context_doc"  # the document a record takes its context features from, when it differs from `doc`
 Z95 = 1.959963984540054
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _TITLE_YEAR = re.compile(r"^\W*(1[89]\d\d|20\d\d)(?!\d)")  # a title that starts with its year: "2014年…"
@@ -219,7 +220,7 @@ def _classified(
     model: ThemeModel, explainer: Explainer | None, records: Sequence[Mapping[str, object]]
 ) -> list[tuple[Prediction, dict | None]]:
     texts = [str(r.get("text", "")) for r in records]
-    docs = [str(r.get("doc", r.get("id", ""))) for r in records]
+    docs = [str(r.get(CONTEXT_DOC, r.get("doc", r.get("id", "")))) for r in records]
     if explainer is None:
         return [(p, None) for p in model.classify(texts, docs)]
     predictions, rows, analysed = model.classify_with_rows(texts, docs)

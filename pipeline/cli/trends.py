@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pipeline.cli.classify import _batches, load_model, unit_row
+from pipeline.cli.classify import _batches, context_doc, load_model, unit_row
 from pipeline.cli.failure import EXIT_FAILED, EXIT_PARTIAL, Failure
 from pipeline.cli.options import DEFAULT_MODEL_DIR, BatchSize, ModelDir, Output, format_option, reads_inputs
 from pipeline.cli.output import open_output, refuse_output_among_inputs, replaced_atomically
@@ -56,12 +56,12 @@ class Stream:
         return self._model[1]  # type: ignore[index]
 
     def labelled(self, where: list[str] | None, explainer: Explainer | None = None) -> Iterator[Labelled]:
-        from pipeline.trends import labelled
+        from pipeline.trends import CONTEXT_DOC, labelled
 
         conditions = _conditions(where)
         units = read_inputs(self.inputs, self.reader, stdin=sys.stdin)
         rows = (
-            [{**unit_row(u), "lang": u.meta.get("lang", "zh")} for u in batch]
+            [{**unit_row(u), "lang": u.meta.get("lang", "zh"), CONTEXT_DOC: context_doc(u)} for u in batch]
             for batch in _batches(units, self.batch_size, self.failures)
         )
         kept = ([r for r in batch if self._keep(r, conditions)] for batch in rows)
