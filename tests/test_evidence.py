@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.bundle import read_bundle, topic_words
 from pipeline.evidence import Explainer
-from pipeline.features import to_simplified
+from pipeline.simplify import to_simplified
 
 
 @pytest.fixture(scope="module")

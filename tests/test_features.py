@@ -18,11 +18,11 @@ from pipeline.features import (
     digamma,
     fit_vocabulary,
     tfidf,
-    to_simplified,
 )
 from pipeline.lexicon import ThemeLexicon
 from pipeline.params import Params
 from pipeline.segment import Segmenter
+from pipeline.simplify import to_simplified
 from pipeline.topics import fit_topics, gensim_topics, to_topic_model
 
 ROOT = Path(__file__).resolve().parents[1]
