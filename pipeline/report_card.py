@@ -17,13 +17,22 @@ from pathlib import Path
 CALIBRATION_BINS = 10
 
 
-def _project_root(model_dir: Path) -> Path:
-    """The DVC project a bundle at <root>/models/bundle belongs to."""
-    return model_dir.resolve().parent.parent
+def _project_root(model_dir: Path) -> Path | None:
+    """The DVC project whose pipeline wrote this bundle (<root>/models/bundle), else None.
+
+    The evaluate stage's metrics and predictions describe that bundle only; the released model
+    (models/released) or a copied bundle carry their own figures in the manifest instead.
+    """
+    root = model_dir.resolve().parent.parent
+    is_pipeline_output = model_dir.resolve() == root / "models" / "bundle" and (root / "dvc.yaml").is_file()
+    return root if is_pipeline_output else None
 
 
 def evaluation(model_dir: Path) -> dict | None:
-    path = _project_root(model_dir) / "metrics" / "evaluate.json"
+    root = _project_root(model_dir)
+    if root is None:
+        return None
+    path = root / "metrics" / "evaluate.json"
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -33,7 +42,10 @@ def evaluation(model_dir: Path) -> dict | None:
 def calibration(model_dir: Path, themes: list[str]) -> tuple[list[tuple[float, float, int]], float] | None:
     """Reliability bins pooled over themes — (mean score, observed rate, n) — and the expected
     calibration error, from the evaluate stage's held-out predictions (gold labels + scores)."""
-    path = _project_root(model_dir) / "data" / "interim" / "predictions.jsonl"
+    root = _project_root(model_dir)
+    if root is None:
+        return None
+    path = root / "data" / "interim" / "predictions.jsonl"
     bins = [[0.0, 0.0, 0] for _ in range(CALIBRATION_BINS)]
     try:
         with path.open(encoding="utf-8") as lines:
@@ -74,8 +86,35 @@ def _f1_table(groups: Mapping[str, Mapping], themes: list[str]) -> str:
     )
 
 
-def _calibration_table(model_dir: Path, themes: list[str]) -> str:
+def _sample_genres(manifest: Mapping) -> set[str]:
+    """Genres of the shipped, self-written sample the bundle trained on: their figures are no
+    evidence for a real genre, so the card says so."""
+    train = manifest.get("params", {}).get("train", {})
+    if not train.get("add_sample") or not train.get("sample_labels"):
+        return set()
+    try:
+        lines = Path(train["sample_labels"]).read_text(encoding="utf-8").splitlines()
+        return {json.loads(line).get("genre") for line in lines if line.strip()} - {None}
+    except (OSError, ValueError, AttributeError):
+        return set()
+
+
+def _cv_groups(cv: Mapping, sample: set[str]) -> dict[str, Mapping]:
+    """The bundle's cross-validated figures per genre, in the shape `_f1_table` reads."""
+    groups: dict[str, Mapping] = {}
+    for name, g in cv.get("groups", {}).items():
+        label = f"cross-validation: {name}" + (" (self-written sample)" if name in sample else "")
+        per_theme = {t: {"f1": f1} for t, f1 in g.get("f1", {}).items()}
+        groups[label] = {**per_theme, "n": g.get("n", ""), "macro_f1": g.get("macro_f1", 0)}
+    return groups
+
+
+def _calibration_table(model_dir: Path, themes: list[str], cv: Mapping | None) -> str:
     result = calibration(model_dir, themes)
+    if result is None and cv and isinstance(cv.get("ece"), Mapping):
+        per_theme = ", ".join(f"{escape(t)} {cv['ece'][t]:.3f}" for t in themes if t in cv["ece"])
+        where = "document-grouped cross-validation, per theme"
+        return f"<p>Calibration ({where}): expected calibration error {per_theme}.</p>"
     if result is None:
         return "<p>Calibration: no held-out predictions beside this bundle (run the evaluate stage).</p>"
     table, ece = result
@@ -93,6 +132,7 @@ def validity_card(model_dir: Path, manifest: dict, near: Mapping[str, int], para
     cv = manifest.get("metrics", {}).get("cv")
     if cv:
         groups["cross-validation (training documents, by document)"] = cv
+        groups.update(_cv_groups(cv, _sample_genres(manifest)))
     ev = evaluation(model_dir)
     if ev:
         if ev.get("model"):
@@ -110,7 +150,7 @@ def validity_card(model_dir: Path, manifest: dict, near: Mapping[str, int], para
         f"<p>Model bundle <code>{escape(str(model_dir))}</code>, written {written}, checksum "
         f"<code>{escape(str(manifest.get('checksum', ''))[:16])}…</code>.</p>"
         f"{_f1_table(groups, themes) if groups else '<p>No evaluation figures recorded for this model.</p>'}"
-        f"{_calibration_table(model_dir, themes)}"
+        f"{_calibration_table(model_dir, themes, cv)}"
         f"<p>Paragraphs of this corpus whose score is within 0.1 of the theme's threshold (labels that a small "
         f"change could flip), out of {paragraphs:,}: {near_text}.</p>"
         f"<details><summary>Training params</summary><pre>{escape(json.dumps(shown, ensure_ascii=False, indent=1))}"

@@ -75,3 +75,19 @@ def test_validity_card_reports_threshold_neighbours(report: tuple[Path, ReportDa
     assert "How far to trust this model" in html and "Training params" in html
     assert sum(data.near.values()) > 0
     assert f"out of {data.paragraphs:,}" in html
+
+
+def test_validity_card_of_a_bundle_outside_the_pipeline_uses_its_own_figures() -> None:
+    """A bundle that is not <project>/models/bundle (the released model, a copy) must not borrow the
+    project's evaluate-stage metrics: the card shows the figures its manifest carries."""
+    from pipeline.report_card import evaluation, validity_card
+
+    root = Path(__file__).resolve().parents[1]
+    released = root / "models" / "released"
+    _, manifest = read_bundle(released)
+    assert evaluation(released) is None
+    html = validity_card(released, manifest, {}, 1)
+    cv = manifest["metrics"]["cv"]
+    assert f"{cv['macro_f1']:.3f}" in html and "held out:" not in html
+    assert "cross-validation: national_report" in html
+    assert "(self-written sample)" in html and "cross-validation: national_report (self" not in html
