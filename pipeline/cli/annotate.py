@@ -20,6 +20,8 @@ from pipeline.cli.output import replaced_atomically
 from pipeline.readers import InputError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from pipeline.label_tasks import Suggestion
     from pipeline.model import ThemeModel
     from pipeline.themes import ThemeSet
@@ -45,13 +47,13 @@ def _labelled(paths: list[Path], themes: ThemeSet, corpus_text: dict[str, str]) 
 
 
 def _suggestions(
-    model: ThemeModel, candidates: list, labelled_texts: list[str], n: int, explore: float
+    model: ThemeModel, candidates: list, proba: np.ndarray, labelled_texts: list[str], n: int, explore: float
 ) -> list[Suggestion]:
+    """`proba`: the model's scores of the candidates, each scored within its whole document."""
     from pipeline.label_tasks import Suggestion
     from pipeline.suggest import MinHasher, SuggestConfig, select, uncertainty
 
-    proba = model.predict_proba([c.text for c in candidates]) if candidates else None
-    if proba is None:
+    if not candidates:
         return []
     scores = uncertainty(proba, model.thresholds)
     hasher = MinHasher()
@@ -103,12 +105,18 @@ def suggest(
     paragraphs = [p for root in corpus for p in read_corpus(root, text_field)]
     ids, texts = _labelled(labels or [], themes, {p.id: p.text for p in paragraphs})
     done = {" ".join(t.split()) for t in texts}
-    candidates = [
-        Candidate(p.id, p.doc, str(p.meta.get("genre") or Path(str(p.meta.get("source", p.doc))).stem), p.text)
-        for p in paragraphs
+    keep = [
+        i
+        for i, p in enumerate(paragraphs)
         if p.id not in ids and " ".join(p.text.split()) not in done and language(p.text) == "zh"
     ]
-    chosen = _suggestions(model, candidates, texts, n, explore)
+    candidates = [
+        Candidate(p.id, p.doc, str(p.meta.get("genre") or Path(str(p.meta.get("source", p.doc))).stem), p.text)
+        for p in (paragraphs[i] for i in keep)
+    ]
+    # scored as classify scores them: every paragraph among its document's (context features)
+    proba = model.predict_proba([p.text for p in paragraphs], [p.doc for p in paragraphs])[keep] if keep else None
+    chosen = _suggestions(model, candidates, proba, texts, n, explore)
     written = write_tasks(out_dir, chosen, themes, manifest["checksum"][:12])
     docs, genres = len({s.doc for s in chosen}), len({s.genre for s in chosen})
     print(
