@@ -28,8 +28,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 PARAGRAPHS, TOKENS = "data/interim/paragraphs.jsonl", "data/interim/tokens.jsonl"
+DOCUMENTS = "data/interim/documents.jsonl"
 STAGES = {
-    "ingest": f"pipeline.stages.ingest --paragraphs {PARAGRAPHS}",
+    "ingest": f"pipeline.stages.ingest --paragraphs {PARAGRAPHS} --documents {DOCUMENTS}",
     "segment": f"pipeline.stages.segment --paragraphs {PARAGRAPHS} --tokens {TOKENS}",
     "topics": (
         f"pipeline.stages.topics --tokens {TOKENS} --model models/topics --topic-words data/interim/topic_words.csv"

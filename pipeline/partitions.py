@@ -93,6 +93,15 @@ def classify_partition(bundle: BundleRef, batch_size: int, explain_top: int, par
     return out
 
 
+def classify_unlabelled_partition(
+    batch_size: int, explain_top: int, part: tuple[BundleRef | None, Documents]
+) -> list[Classified]:
+    """`classify_partition` for the records of a trends/report batch that came without labels: the
+    bundle travels with the partition, None when there is nothing to classify (no model is loaded)."""
+    bundle, documents = part
+    return classify_partition(bundle, batch_size, explain_top, documents) if bundle is not None else []
+
+
 def bundle_tokens_partition(bundle: BundleRef, texts: Sequence[str]) -> list[list[str]]:
     """The content tokens the bundle's classifier sees (the CLI's `segment`)."""
     return [a.tokens for a in worker_state(bundle).features.analyse(texts)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,6 +21,41 @@ def write_jsonl(path: Path, rows: Iterable[dict]) -> int:
     return n
 
 
+def write_corpus(paragraphs: Path, documents: Path, rows: Iterable[tuple[dict, dict]]) -> tuple[int, int]:
+    """(paragraph record, document metadata) pairs in corpus order → the paragraphs file, and the
+    documents file with each document's metadata once (when its first paragraph comes), so a
+    paragraph carries only its `doc`.  Returns (paragraphs, documents)."""
+    documents.parent.mkdir(parents=True, exist_ok=True)
+    n_docs, last = 0, None
+    with documents.open("w", encoding="utf-8") as out:
+
+        def paragraph_rows() -> Iterator[dict]:
+            nonlocal n_docs, last
+            for record, document in rows:
+                if record["doc"] != last:
+                    out.write(json.dumps(document, ensure_ascii=False, sort_keys=True) + "\n")
+                    n_docs, last = n_docs + 1, record["doc"]
+                yield record
+
+        return write_jsonl(paragraphs, paragraph_rows()), n_docs
+
+
+def with_documents(paragraphs: Path, documents: Path) -> Iterator[dict]:
+    """Paragraph records with their document's metadata (title, year, source…), the two files read
+    in lockstep (both are in corpus order): no table of documents is held."""
+    docs = iter_jsonl(documents)
+    current: dict = {}
+    for record in iter_jsonl(paragraphs):
+        while current.get("doc") != record["doc"]:
+            found = next(docs, None)
+            if found is None:
+                raise ValueError(
+                    f"{documents}: no document {record['doc']!r} (of {record['id']}) in corpus order; rerun ingest"
+                )
+            current = found
+        yield {**current, **record}
+
+
 def read_jsonl(path: Path) -> list[dict]:
     return list(iter_jsonl(path))
 
@@ -33,14 +68,15 @@ def iter_jsonl(path: Path) -> Iterator[dict]:
                 yield json.loads(line)
 
 
-def partitioned(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Consecutive lists of `size` items (the last may be shorter), in order."""
+def partitioned(items: Iterable[T], size: int, key: Callable[[T], object] | None = None) -> Iterator[list[T]]:
+    """Consecutive lists of `size` items (the last may be shorter), in order.  With `key`, a list
+    ends only where the key changes (e.g. a document's paragraphs stay together: context features)."""
     part: list[T] = []
     for item in items:
-        part.append(item)
-        if len(part) >= size:
+        if len(part) >= size and (key is None or key(item) != key(part[-1])):
             yield part
             part = []
+        part.append(item)
     if part:
         yield part
 

@@ -11,17 +11,13 @@ group had is reported, never dropped silently.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from pipeline.evidence import Explainer
-    from pipeline.model import Prediction, ThemeModel
+from pipeline.partitions import BundleRef, Documents, classify_unlabelled_partition
+from pipeline.scheduler import Scheduler, map_partitions
 
 NO_GROUP = "(none)"
 CONTEXT_DOC = "_context_doc"  # the document a record takes its context features from, when it differs from `doc`
@@ -185,57 +181,44 @@ class Labelled:
     topic: int | None
 
 
+Batch = Sequence[Mapping[str, object]]
+
+
 def labelled(
-    batches: Iterable[Sequence[Mapping[str, object]]],
-    model: Callable[[], ThemeModel] | None,
-    explainer: Explainer | None = None,
+    batches: Iterable[Batch],
+    scheduler: Scheduler,
+    bundle: Callable[[], BundleRef],
+    batch_size: int = 512,
+    explain_top: int = 0,
 ) -> Iterator[Labelled]:
     """Records as they come: classify output (it has `labels`) is taken as is, anything else is
-    classified batch by batch with the model `model()` returns (called only when one is needed), with
-    each paragraph's document for the context features, and explained (`evidence`) when an
-    explainer is given — in the same pass, so the evidence is of the very scores reported."""
-    for batch in batches:
+    classified batch by batch where `scheduler` says (each batch a partition, results back in input
+    order), with each paragraph's document for the context features, and explained (`evidence`) when
+    `explain_top` > 0 — in the same pass, so the evidence is of the very scores reported.
+
+    Batches must end where a document ends.  `bundle()` is called only for a batch that has records
+    to classify, so classify output is read without any model."""
+
+    def payload(batch: Batch) -> tuple[BundleRef | None, Documents]:
         todo = [r for r in batch if not isinstance(r.get("labels"), list)]
-        if todo and model is None:
-            raise ValueError(f"{todo[0].get('id', '?')}: no 'labels' (not classify output) and no model to classify")
-        done = iter(_classified(model(), explainer, todo) if todo and model else [])
+        texts = [str(r.get("text", "")) for r in todo]
+        docs = [str(r.get(CONTEXT_DOC, r.get("doc", r.get("id", "")))) for r in todo]
+        return (bundle() if todo else None), (texts, docs)
+
+    parts = map_partitions(scheduler, classify_unlabelled_partition, batches, payload, batch_size, explain_top)
+    for batch, results in parts:
+        done = iter(results)
         for record in batch:
             labels = record.get("labels")
             if isinstance(labels, list):
-                topic = record.get("topic")
-                scores = record.get("scores")
+                topic, scores = record.get("topic"), record.get("scores")
                 yield Labelled(
                     record,
                     tuple(map(str, labels)),
                     scores if isinstance(scores, dict) else {},
                     topic if isinstance(topic, int) else None,
                 )
-            else:
-                p, evidence = next(done)
-                extra = {"lang": p.lang} if evidence is None else {"lang": p.lang, "evidence": evidence}
-                yield Labelled({**record, **extra}, p.labels, p.scores, p.topic)
-
-
-def _classified(
-    model: ThemeModel, explainer: Explainer | None, records: Sequence[Mapping[str, object]]
-) -> list[tuple[Prediction, dict | None]]:
-    texts = [str(r.get("text", "")) for r in records]
-    docs = [str(r.get(CONTEXT_DOC, r.get("doc", r.get("id", "")))) for r in records]
-    if explainer is None:
-        return [(p, None) for p in model.classify(texts, docs)]
-    predictions, rows, analysed = model.classify_with_rows(texts, docs)
-    return list(zip(predictions, explainer.explain(texts, analysed, rows, predictions), strict=True))
-
-
-def jsonl_batches(path: Path, size: int = 512) -> Iterator[list[dict]]:
-    """A JSON-lines file (e.g. the ingested paragraphs), streamed in batches of `size` records."""
-    batch: list[dict] = []
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            if line.strip():
-                batch.append(json.loads(line))
-                if len(batch) >= size:
-                    yield batch
-                    batch = []
-    if batch:
-        yield batch
+                continue
+            found, scores, topic, lang, evidence = next(done)
+            extra = {"lang": lang} if evidence is None else {"lang": lang, "evidence": evidence}
+            yield Labelled({**record, **extra}, found, scores, topic)

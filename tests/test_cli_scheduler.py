@@ -1,5 +1,5 @@
-"""`classify`/`segment --scheduler`: the same bytes in a local process pool and on a Dask
-LocalCluster as in one process; a killed worker ends the run with one line and exit code 2."""
+"""`classify`/`segment`/`trends`/`report --scheduler`: the same bytes in a local process pool and on
+a Dask LocalCluster as in one process; a killed worker ends the run with one line and exit code 2."""
 
 from __future__ import annotations
 
@@ -55,6 +55,34 @@ def test_dask_local_cluster_output_is_byte_identical(
     assert run_ok(*args, "--scheduler", dask_scheduler) == run_ok(*args)
 
 
+def analyst_outputs(scheduler: str, bundle: Path, out: Path) -> dict[str, bytes]:
+    """trends (JSONL) and report (HTML + its CSV tables, i.e. trends CSV) over the sample's documents,
+    in batches of 64 cut where a document ends."""
+    args = (ROOT / "data/sample/docs", "-m", bundle, "--batch-size", "64", "--scheduler", scheduler)
+    out.mkdir()
+    files = {"trends.jsonl": run_ok("trends", *args, "--topics", "-f", "jsonl").encode()}
+    run_ok("report", *args, "-o", out / "r.html", "--group", "doc")
+    return files | {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.suffix in (".html", ".csv")}
+
+
+@pytest.fixture(scope="module")
+def analyst_single(sample_bundle: tuple, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    return analyst_outputs("none", sample_bundle[1], tmp_path_factory.mktemp("analyst") / "none")
+
+
+def test_trends_and_report_are_byte_identical_in_a_local_pool(
+    analyst_single: dict[str, bytes], sample_bundle: tuple, tmp_path: Path
+) -> None:
+    assert len(analyst_single) == 5 and b"2024" in analyst_single["r-themes-by-year.csv"]
+    assert analyst_outputs("local:2", sample_bundle[1], tmp_path / "local") == analyst_single
+
+
+def test_trends_and_report_are_byte_identical_on_a_dask_local_cluster(
+    dask_scheduler: str, analyst_single: dict[str, bytes], sample_bundle: tuple, tmp_path: Path
+) -> None:
+    assert analyst_outputs(dask_scheduler, sample_bundle[1], tmp_path / "dask") == analyst_single
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -75,12 +103,15 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc to find the worker processes")
-def test_killed_worker_fails_the_run_in_one_line(sample_bundle: tuple, paragraphs: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["classify", "trends"])
+def test_killed_worker_fails_the_run_in_one_line(
+    command: str, sample_bundle: tuple, paragraphs: Path, tmp_path: Path
+) -> None:
     big = tmp_path / "big.jsonl"
     big.write_text(paragraphs.read_text(encoding="utf-8") * 120, encoding="utf-8")
-    cmd = [sys.executable, "-m", "pipeline", "classify", str(big), "-m", str(sample_bundle[1])]
+    cmd = [sys.executable, "-m", "pipeline", command, str(big), "-m", str(sample_bundle[1])]
     proc = subprocess.Popen(
-        [*cmd, "--scheduler", "local:2", "-o", str(tmp_path / "out.jsonl")],
+        [*cmd, "--scheduler", "local:2", "-o", str(tmp_path / "out")],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,
@@ -94,3 +125,4 @@ def test_killed_worker_fails_the_run_in_one_line(sample_bundle: tuple, paragraph
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 2
     assert stderr.startswith("error: a worker process died") and len(stderr.splitlines()) == 1
+    assert not (tmp_path / "out").exists()

@@ -1,5 +1,6 @@
 """One read path (issue 10): the ingest stage and the CLI give a folder the same paragraphs and ids,
-record metadata never overwrites core fields, and ingest drops licence footers and source lines."""
+record metadata never overwrites core fields and is written once per document, and ingest drops
+licence footers and source lines."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.readers import InputError, InputFailure, Paragraph, ReadOptions, read_corpus, read_inputs
+from pipeline.records import read_jsonl, with_documents, write_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 BODY = "推进城市治理现代化，完善基层协商机制，提升公共服务水平和应急处置能力。"
@@ -43,12 +45,27 @@ def test_record_metadata_never_overwrites_core_fields(tmp_path: Path) -> None:
     corpus = tmp_path / "docs.jsonl"
     record = {"content": BODY + "\n" + BODY, "title": "t", "text": "元数据", "index": 9, "doc": "d1", "year": 2024}
     corpus.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
-    rows = [p.record() for p in read_corpus(corpus)]
-    assert [(r["id"], r["doc"], r["index"], r["text"]) for r in rows] == [
+    paragraphs = list(read_corpus(corpus))
+    assert [(r["id"], r["doc"], r["index"], r["text"]) for r in (p.record() for p in paragraphs)] == [
         ("d1#000", "d1", 0, BODY),
         ("d1#001", "d1", 1, BODY),
     ]
-    assert all(r["title"] == "t" and r["year"] == 2024 for r in rows)
+    assert all(p.document() == {"doc": "d1", "title": "t", "year": 2024, "source": str(corpus)} for p in paragraphs)
+
+
+def test_ingest_writes_document_metadata_once_and_joins_it_back(tmp_path: Path) -> None:
+    corpus = tmp_path / "docs.jsonl"
+    records = [{"id": "d1", "content": BODY + "\n" + BODY, "title": "t1"}, {"content": BODY, "year": 2024}]
+    corpus.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    paragraphs = list(read_corpus(corpus))
+    files = tmp_path / "paragraphs.jsonl", tmp_path / "documents.jsonl"
+    assert write_corpus(*files, ((p.record(), p.document()) for p in paragraphs)) == (3, 2)
+    assert [d["doc"] for d in read_jsonl(files[1])] == ["d1", "docs-0002"]
+    per_paragraph = [{**p.meta, "id": p.id, "doc": p.doc, "index": p.index, "text": p.text} for p in paragraphs]
+    assert list(with_documents(*files)) == per_paragraph  # what every paragraph record carried before
+    files[1].write_text(files[1].read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="docs-0002"):
+        list(with_documents(*files))
 
 
 def test_ingest_drops_licence_footers_and_source_lines_but_keeps_the_ids(tmp_path: Path) -> None:

@@ -10,7 +10,9 @@ import pytest
 
 from pipeline.bundle import read_bundle, topic_words
 from pipeline.evidence import Explainer
+from pipeline.partitions import BundleRef
 from pipeline.report import ReportContext, ReportData, explain_kept, write_report
+from pipeline.scheduler import Scheduler
 from pipeline.trends import labelled
 
 
@@ -24,7 +26,8 @@ def build_report(sample_bundle: tuple, out: Path, top: int = 3) -> tuple[Path, R
         for i, t in enumerate(texts)
     ]
     data = ReportData(manifest["themes"], list(model.thresholds), group_field="source", top=top)
-    for item in labelled([records[i : i + 100] for i in range(0, len(records), 100)], lambda: model):
+    bundle = BundleRef.of(directory)
+    for item in labelled([records[i : i + 100] for i in range(0, len(records), 100)], Scheduler(), lambda: bundle):
         data.add(item.record, item.labels, item.scores, item.topic)
     words = topic_words(directory)
     explain_kept(data, model, Explainer(model, manifest["themes"], words))

@@ -38,10 +38,12 @@ def labelled() -> list[dict]:
     return [json.loads(line) for line in (ROOT / "data/sample/labels.jsonl").open(encoding="utf-8")]
 
 
-def test_ingest_records_carry_ids_text_and_metadata() -> None:
-    records = [p.record() for p in read_corpus(ROOT / "data/sample/docs")]
+def test_ingest_records_carry_ids_text_and_their_documents_metadata() -> None:
+    paragraphs = list(read_corpus(ROOT / "data/sample/docs"))
+    records = [p.record() for p in paragraphs]
     assert len({r["id"] for r in records}) == len(records)
-    assert all(r["id"] == f"{r['doc']}#{r['index']:03d}" and r["text"] and r["source"] for r in records)
+    assert all(r["id"] == f"{r['doc']}#{r['index']:03d}" and r["text"] and "source" not in r for r in records)
+    assert all(p.document() == {"doc": p.doc, "source": p.meta["source"]} for p in paragraphs)
 
 
 def test_lda_is_deterministic_for_a_seed(segmenter: Segmenter, labelled: list[dict], small: TopicsParams) -> None:

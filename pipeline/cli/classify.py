@@ -190,13 +190,13 @@ def run(
     """
     fmt = pick_format(fmt, output)
     refuse_output_among_inputs(output, inputs)
-    bundle, themes = _bundle(model_dir, scheduler)
+    bundle, manifest = open_bundle(model_dir, scheduler)
     failures: list[InputFailure] = []
     batches = _batches(read_inputs(inputs, reader, stdin=sys.stdin), batch_size, failures)
     progress = Progress()
     with open_output(output) as out:
         kind = "tokens" if command == "segment" else "evidence" if explain_top else "labels"
-        writer = RowWriter(out.stream, fmt, kind, themes)
+        writer = RowWriter(out.stream, fmt, kind, list(manifest["themes"]))
         try:
             for rows in _rows(command, bundle, batches, scheduler, batch_size, explain_top):
                 writer.write(rows)
@@ -214,21 +214,21 @@ def run(
     _finish(failures, writer.count)
 
 
-def _bundle(model_dir: Path, scheduler: Scheduler) -> tuple[BundleRef, list[str]]:
-    """The bundle's reference and theme names. In-process, the model is loaded here once; with
+def open_bundle(model_dir: Path, scheduler: Scheduler) -> tuple[BundleRef, dict]:
+    """The bundle's reference and manifest. In-process, the model is loaded here once; with
     workers, the parent only verifies the checksums (each worker loads its own model)."""
     if scheduler.kind == "none":
         model, manifest = load_model(model_dir)
         bundle = BundleRef(str(model_dir.resolve()), manifest["checksum"])
         adopt(bundle, model)
-        return bundle, list(model.themes)
+        return bundle, manifest
     from pipeline.bundle import BundleError, verify_bundle
 
     try:
         manifest = verify_bundle(model_dir)
     except BundleError as err:
         raise Failure(str(err)) from None
-    return BundleRef(str(model_dir.resolve()), manifest["checksum"]), list(manifest["themes"])
+    return BundleRef(str(model_dir.resolve()), manifest["checksum"]), manifest
 
 
 def _finish(failures: list[InputFailure], written: int) -> None:

@@ -15,14 +15,23 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pipeline.cli.classify import _batches, context_doc, load_model, unit_row
+from pipeline.cli.classify import _batches, context_doc, open_bundle, pick_scheduler, unit_row
 from pipeline.cli.failure import EXIT_FAILED, EXIT_PARTIAL, Failure
-from pipeline.cli.options import DEFAULT_MODEL_DIR, BatchSize, ModelDir, Output, format_option, reads_inputs
+from pipeline.cli.options import (
+    DEFAULT_MODEL_DIR,
+    BatchSize,
+    ModelDir,
+    Output,
+    SchedulerSpec,
+    format_option,
+    reads_inputs,
+)
 from pipeline.cli.output import open_output, refuse_output_among_inputs, replaced_atomically
+from pipeline.partitions import BundleRef
 from pipeline.readers import InputFailure, ReadOptions, read_inputs
+from pipeline.scheduler import Scheduler, worker_state
 
 if TYPE_CHECKING:
-    from pipeline.evidence import Explainer
     from pipeline.model import ThemeModel
     from pipeline.trends import Labelled
 
@@ -37,25 +46,33 @@ Where = Annotated[
 
 
 class Stream:
-    """Labelled paragraphs from the inputs, with the model loaded once and only when needed."""
+    """Labelled paragraphs from the inputs, classified where the scheduler says; the bundle is opened
+    once and only when a record needs classifying (classify output needs no model)."""
 
-    def __init__(self, inputs: list[str], reader: ReadOptions, model_dir: Path, batch_size: int) -> None:
+    def __init__(
+        self, inputs: list[str], reader: ReadOptions, model_dir: Path, batch_size: int, scheduler: Scheduler
+    ) -> None:
         self.inputs, self.reader, self.model_dir, self.batch_size = inputs, reader, model_dir, batch_size
+        self.scheduler = scheduler
         self.failures: list[InputFailure] = []
         self.skipped = 0
         self.count = 0
-        self._model: tuple[ThemeModel, dict] | None = None
+        self._bundle: tuple[BundleRef, dict] | None = None
 
-    def model(self) -> ThemeModel:
-        if self._model is None:
-            self._model = load_model(self.model_dir)
-        return self._model[0]
+    def bundle(self) -> BundleRef:
+        if self._bundle is None:
+            self._bundle = open_bundle(self.model_dir, self.scheduler)
+        return self._bundle[0]
 
     def manifest(self) -> dict:
-        self.model()
-        return self._model[1]  # type: ignore[index]
+        self.bundle()
+        return self._bundle[1]  # type: ignore[index]
 
-    def labelled(self, where: list[str] | None, explainer: Explainer | None = None) -> Iterator[Labelled]:
+    def model(self) -> ThemeModel:
+        """The model in this process (loaded already when in-process; else loaded and checked here)."""
+        return worker_state(self.bundle())
+
+    def labelled(self, where: list[str] | None, explain_top: int = 0) -> Iterator[Labelled]:
         from pipeline.trends import CONTEXT_DOC, labelled
 
         conditions = _conditions(where)
@@ -66,10 +83,10 @@ class Stream:
         )
         kept = ([r for r in batch if self._keep(r, conditions)] for batch in rows)
         try:
-            for item in labelled(kept, self.model, explainer):
+            for item in labelled(kept, self.scheduler, self.bundle, self.batch_size, explain_top):
                 self.count += 1
                 yield item
-        except ValueError as err:
+        except ValueError as err:  # SchedulerError (a worker died…) is one too
             raise Failure(str(err)) from None
 
     def _keep(self, row: dict, conditions: list[tuple[str, str]]) -> bool:
@@ -101,7 +118,7 @@ def _conditions(where: list[str] | None) -> list[tuple[str, str]]:
 
 def _themes(stream: Stream, first_scores: dict) -> list[str]:
     """The theme set: the scores' keys of classify output (in its order), else the bundle's."""
-    return list(first_scores) if first_scores else list(stream.model().themes)
+    return list(first_scores) if first_scores else list(stream.manifest()["themes"])
 
 
 @reads_inputs
@@ -113,6 +130,7 @@ def trends(
     topics: Annotated[bool, typer.Option("--topics", help="Dominant-topic shares instead of themes.")] = False,
     where: Where = None,
     model_dir: ModelDir = DEFAULT_MODEL_DIR,
+    scheduler: SchedulerSpec = None,
     batch_size: BatchSize = 512,
     *,
     reader: ReadOptions,
@@ -128,7 +146,7 @@ def trends(
     if fmt == "xlsx" and output is None:
         raise Failure("--format xlsx writes a file: give -o FILE.xlsx")
     refuse_output_among_inputs(output, inputs)
-    stream = Stream(inputs, reader, model_dir, batch_size)
+    stream = Stream(inputs, reader, model_dir, batch_size, pick_scheduler(scheduler, None))
     acc: ThemeTrends | None = None
     for item in stream.labelled(where):
         if acc is None:
@@ -155,27 +173,27 @@ def report(
     title: Annotated[str, typer.Option(help="Title of the report.")] = "Policy themes report",
     where: Where = None,
     model_dir: ModelDir = DEFAULT_MODEL_DIR,
+    scheduler: SchedulerSpec = None,
     batch_size: BatchSize = 512,
     *,
     reader: ReadOptions,
 ) -> None:
     """One self-contained HTML report (no network, opens by double-click) with CSV/xlsx tables beside it."""
     from pipeline.bundle import topic_words
-    from pipeline.evidence import Explainer
+    from pipeline.evidence import DEFAULT_TOP
+    from pipeline.partitions import ExplainerRef
     from pipeline.report import ReportContext, ReportData, explain_kept, report_files, write_report
 
     for path in [output, *report_files(output, group).values()]:
         refuse_output_among_inputs(path, inputs)
-    stream = Stream(inputs, reader, model_dir, batch_size)
+    stream = Stream(inputs, reader, model_dir, batch_size, pick_scheduler(scheduler, None))
     model, manifest = stream.model(), stream.manifest()
     data = ReportData(list(model.themes), [float(t) for t in model.thresholds], group_field=group, top=top)
-    words = topic_words(model_dir)
-    explainer = Explainer(model, model.themes, words)
-    for item in stream.labelled(where, explainer):  # evidence in the classifying pass (document context)
+    for item in stream.labelled(where, DEFAULT_TOP):  # evidence in the classifying pass (document context)
         data.add(item.record, item.labels, item.scores, item.topic)
     stream.finish()
-    explain_kept(data, model, explainer)  # paragraphs that came labelled without evidence
-    context = ReportContext(model_dir, manifest, words, [])
+    explain_kept(data, model, worker_state(ExplainerRef(stream.bundle(), DEFAULT_TOP)))  # came without evidence
+    context = ReportContext(model_dir, manifest, topic_words(model_dir), [])
     written = write_report(data, context, output, title, replaced_atomically)  # each file whole or untouched
     print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 CORE_FIELDS = ("id", "doc", "index", "text")  # what a record's metadata may never overwrite
+PARAGRAPH_META = ("lang",)  # metadata of one paragraph; every other field is its document's
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +31,17 @@ class Paragraph:
     record_id: str | int | None = None
 
     def record(self) -> dict:
-        """The paragraph as one flat JSON object: metadata first, core fields always ours."""
-        row = {k: v for k, v in self.meta.items() if k not in CORE_FIELDS}
+        """The paragraph as the ingest stage stores it: core fields and its own metadata (language).
+        Its document's metadata is stored once per document (`document()`), not in every paragraph."""
+        row = {k: self.meta[k] for k in PARAGRAPH_META if k in self.meta}
         row.update(id=self.id, doc=self.doc, index=self.index, text=self.text)
+        return row
+
+    def document(self) -> dict:
+        """Its document's metadata (source, title, year…), the same for every paragraph of the
+        document: `doc` and the fields of `meta` that are neither core fields nor the paragraph's own."""
+        row = {k: v for k, v in self.meta.items() if k not in CORE_FIELDS and k not in PARAGRAPH_META}
+        row["doc"] = self.doc
         return row
 
 
