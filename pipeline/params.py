@@ -74,6 +74,7 @@ class TopicsParams:
     inference_tolerance: float = rule(above=0)
     coherence_sample: int = rule(minimum=1)
     fit_sample: int = rule(minimum=1)
+    estep_partitions: int = rule(minimum=1)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -177,9 +178,35 @@ def ordered_map(
     """
     if scheduler.kind == "none":
         return (task(*args, part) for part in partitions)
-    if scheduler.kind == "local":
-        return _local_map(scheduler.workers, task, partitions, args, window or 2 * scheduler.workers)
-    return _dask_map(str(scheduler.address), task, partitions, args, window)
+    return _one_map(scheduler, task, partitions, args, window)
+
+
+def _one_map(
+    scheduler: Scheduler, task: Callable[..., R], partitions: Iterable[P], args: tuple, window: int | None
+) -> Iterator[R]:
+    with session(scheduler, window) as run:
+        yield from run(task, partitions, *args)
+
+
+class OrderedMap(Protocol):
+    """`ordered_map` bound to one pool or client: `run(task, partitions, *args)`."""
+
+    def __call__(self, task: Callable[..., R], partitions: Iterable[P], *args: Any) -> Iterator[R]: ...
+
+
+@contextmanager
+def session(scheduler: Scheduler, window: int | None = None) -> Iterator[OrderedMap]:
+    """One pool (or Dask client) for many ordered maps, closed on exit: an LDA fit maps each
+    update's partitions in turn, and a pool per update would fork (or connect) hundreds of times.
+    A worker lost during any map raises `WorkerLost` as `ordered_map` does."""
+    if scheduler.kind == "none":
+        yield lambda task, partitions, *args: (task(*args, part) for part in partitions)
+    elif scheduler.kind == "local":
+        with _local_session(scheduler.workers, window or 2 * scheduler.workers) as run:
+            yield run
+    else:
+        with _dask_session(str(scheduler.address), window) as run:
+            yield run
 
 
 def map_partitions(
@@ -202,7 +229,8 @@ def map_partitions(
         yield sent.popleft(), result
 
 
-def _local_map(workers: int, task: Callable[..., R], partitions: Iterable[P], args: tuple, window: int) -> Iterator[R]:
+@contextmanager
+def _local_session(workers: int, window: int) -> Iterator[OrderedMap]:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -210,8 +238,12 @@ def _local_map(workers: int, task: Callable[..., R], partitions: Iterable[P], ar
     # fork starts a worker in milliseconds; the worker still loads its own state (worker_state)
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_local_worker)
+
+    def run(task: Callable[..., R], partitions: Iterable[P], *args: Any) -> Iterator[R]:
+        return _in_order(lambda part: pool.submit(task, *args, part), partitions, window)
+
     try:
-        yield from _in_order(lambda part: pool.submit(task, *args, part), partitions, window)
+        yield run
     except BrokenProcessPool:
         raise WorkerLost(
             "a worker process died (killed, or out of memory); the run was stopped and its output is incomplete"
@@ -231,9 +263,8 @@ def _in_order(submit: Callable[[P], Any], partitions: Iterable[P], window: int) 
         yield pending.popleft().result()
 
 
-def _dask_map(
-    address: str, task: Callable[..., R], partitions: Iterable[P], args: tuple, window: int | None
-) -> Iterator[R]:
+@contextmanager
+def _dask_session(address: str, window: int | None) -> Iterator[OrderedMap]:
     try:
         from distributed import Client
         from distributed.client import FutureCancelledError
@@ -246,9 +277,13 @@ def _dask_map(
         raise SchedulerError(f"cannot reach the Dask scheduler at {address} ({err})") from None
     try:
         client.wait_for_workers(1, timeout=30)
-        threads = sum(client.nthreads().values())
-        submit = lambda part: client.submit(task, *args, part, pure=False)  # noqa: E731
-        yield from _in_order(submit, partitions, window or 2 * threads)
+        in_flight = window or 2 * sum(client.nthreads().values())
+
+        def run(task: Callable[..., R], partitions: Iterable[P], *args: Any) -> Iterator[R]:
+            submit = lambda part: client.submit(task, *args, part, pure=False)  # noqa: E731
+            return _in_order(submit, partitions, in_flight)
+
+        yield run
     except KilledWorker as err:
         raise WorkerLost(f"a Dask worker died on a partition several times ({err}); the run was stopped") from None
     except (FutureCancelledError, TimeoutError) as err:

@@ -15,8 +15,10 @@ from gensim.corpora import Dictionary, MmCorpus
 from gensim.models import CoherenceModel, LdaModel
 
 from pipeline.features import TopicModel
+from pipeline.lda_partitioned import fit_partitioned
 from pipeline.lexicon import ThemeLexicon
 from pipeline.params import TopicsParams
+from pipeline.scheduler import Scheduler
 
 T = TypeVar("T")
 PARITY_SAMPLE = 2000  # paragraphs on which numpy inference is compared with gensim's
@@ -35,44 +37,64 @@ def seeded_eta(
 
 
 def fit_topics(
-    docs: Iterable[Sequence[str]], params: TopicsParams, lexicon: ThemeLexicon | None = None
+    docs: Iterable[Sequence[str]],
+    params: TopicsParams,
+    lexicon: ThemeLexicon | None = None,
+    scheduler: Scheduler | None = None,
+    workdir: Path | None = None,
 ) -> tuple[LdaModel, Dictionary]:
-    """Vocabulary filtering and LdaModel training; same docs and params → same model.
+    """Vocabulary filtering and LdaModel training; same docs and params → same model, whatever
+    `scheduler` runs a partitioned E-step (`topics.estep_partitions` > 1) on.
 
     `docs` is walked twice and never held: once for the vocabulary (all paragraphs), once to write
     the bag-of-words of the paragraphs LDA is fitted on (all of them, or `topics.fit_sample` drawn
     with the LDA seed on a larger corpus) to a Matrix Market file that LdaModel streams pass after
-    pass: the same numbers as an in-memory list of bags; the file is deleted afterwards.
+    pass: the same numbers as an in-memory list of bags.  The file (and the partitioned E-step's
+    per-update model) lives in a scratch folder under `workdir` (a folder every Dask worker can
+    read), deleted afterwards.
     """
     dictionary = Dictionary(docs)
     dictionary.filter_extremes(no_below=params.no_below, no_above=params.no_above, keep_n=params.keep_n)
     if len(dictionary) == 0:
         raise ValueError("topics: no words left after no_below/no_above filtering; lower topics.no_below")
-    k = params.num_topics
-    eta: object = params.eta
-    if params.seed_from_lexicon:
-        if lexicon is None:
-            raise ValueError("topics.seed_from_lexicon needs the theme lexicon")
-        base = params.eta if isinstance(params.eta, float) else 1.0 / k
-        eta = seeded_eta(dictionary, lexicon, k, base, params.seed_weight)
-    with tempfile.TemporaryDirectory(prefix="policy-themes-bow-") as tmp:
+    eta = topic_prior(dictionary, params, lexicon)
+    with tempfile.TemporaryDirectory(prefix="policy-themes-bow-", dir=workdir) as tmp:
         bow = Path(tmp) / "bow.mm"
         fitted = seeded_subset(docs, dictionary.num_docs, params.fit_sample, params.random_state)
         MmCorpus.serialize(str(bow), (dictionary.doc2bow(d) for d in fitted))
-        lda = LdaModel(
-            corpus=MmCorpus(str(bow)),
-            id2word=dictionary,
-            num_topics=k,
-            passes=params.passes,
-            iterations=params.iterations,
-            alpha=params.alpha,
-            eta=eta,
-            random_state=params.random_state,
-            chunksize=params.chunksize,
-            eval_every=None,
-            dtype=np.float64,
-        )
+        corpus = MmCorpus(str(bow))
+        if params.estep_partitions == 1:
+            return new_lda(dictionary, params, eta, corpus), dictionary
+        lda = new_lda(dictionary, params, eta, None)
+        fit_partitioned(lda, corpus, len(corpus), params.estep_partitions, scheduler or Scheduler(), Path(tmp))
     return lda, dictionary
+
+
+def topic_prior(dictionary: Dictionary, params: TopicsParams, lexicon: ThemeLexicon | None) -> object:
+    """topics.eta, or the lexicon-seeded η matrix when `topics.seed_from_lexicon`."""
+    if not params.seed_from_lexicon:
+        return params.eta
+    if lexicon is None:
+        raise ValueError("topics.seed_from_lexicon needs the theme lexicon")
+    base = params.eta if isinstance(params.eta, float) else 1.0 / params.num_topics
+    return seeded_eta(dictionary, lexicon, params.num_topics, base, params.seed_weight)
+
+
+def new_lda(dictionary: Dictionary, params: TopicsParams, eta: object, corpus: MmCorpus | None) -> LdaModel:
+    """The seeded LdaModel of the params, trained on `corpus` by gensim itself (or untrained: None)."""
+    return LdaModel(
+        corpus=corpus,
+        id2word=dictionary,
+        num_topics=params.num_topics,
+        passes=params.passes,
+        iterations=params.iterations,
+        alpha=params.alpha,
+        eta=eta,
+        random_state=params.random_state,
+        chunksize=params.chunksize,
+        eval_every=None,
+        dtype=np.float64,
+    )
 
 
 def to_topic_model(lda: LdaModel, dictionary: Dictionary, params: TopicsParams) -> TopicModel:

@@ -1,7 +1,8 @@
 """Stage topics: tokens → gensim LdaModel (deterministic) → topic model files, tables, metrics.
 
 The tokens file is streamed (vocabulary, bag-of-words on disk, LDA passes, per-paragraph topics);
-metrics are computed on a seeded sample (`topics.coherence_sample`)."""
+metrics are computed on a seeded sample (`topics.coherence_sample`).  With `topics.estep_partitions`
+> 1 the LDA E-step runs on `scale.scheduler` too (pipeline/lda_partitioned.py)."""
 
 from __future__ import annotations
 
@@ -25,12 +26,13 @@ def main() -> None:
     logging.getLogger("gensim").setLevel(logging.WARNING)
     docs = RecordField(paths.tokens, "tokens")
     lexicon = ThemeSet.read(Path(params.data.themes)).lexicon if topics.seed_from_lexicon else None
-    lda, dictionary = fit_topics(docs, topics, lexicon)
+    scheduler = Scheduler.parse(scale.scheduler)
+    paths.model.parent.mkdir(parents=True, exist_ok=True)  # scratch files there: a path Dask workers share
+    lda, dictionary = fit_topics(docs, topics, lexicon, scheduler, paths.model.parent)
     tm = to_topic_model(lda, dictionary, topics)
     words = top_words(lda, topics.topn)
     write_topic_model(paths.model, tm, words)
     write_topic_words(paths.topic_words, words)
-    scheduler = Scheduler.parse(scale.scheduler)
     infer_corpus_topics(paths.tokens, paths.paragraph_topics, paths.model, scheduler, scale.partition_size)
     metrics = topic_metrics(lda, dictionary, docs, tm, topics)
     write_json(paths.metrics, metrics)
