@@ -36,8 +36,8 @@ STAGES = {
         f"pipeline.stages.topics --tokens {TOKENS} --model models/topics --topic-words data/interim/topic_words.csv"
         " --paragraph-topics data/interim/paragraph_topics.csv --metrics metrics/topics.json"
     ),
-    "train": f"pipeline.stages.train --paragraphs {PARAGRAPHS} --topics models/topics --bundle models/bundle"
-    " --metrics metrics/train.json",
+    "train": f"pipeline.stages.train --paragraphs {PARAGRAPHS} --tokens {TOKENS} --topics models/topics"
+    " --bundle models/bundle --metrics metrics/train.json",
     "evaluate": f"pipeline.stages.evaluate --paragraphs {PARAGRAPHS} --bundle models/bundle"
     " --metrics metrics/evaluate.json --predictions data/interim/predictions.jsonl --plots plots",
 }

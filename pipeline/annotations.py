@@ -15,6 +15,7 @@ import numpy as np
 
 from pipeline.params import ParamsError
 from pipeline.readers import InputError, iter_records
+from pipeline.records import paragraph_texts
 from pipeline.themes import ThemeSet
 
 
@@ -80,23 +81,36 @@ def label_matrix(annotations: Sequence[Annotation], themes: Sequence[str]) -> np
     return np.array([[t in a.labels for t in themes] for a in annotations], dtype=np.int64).reshape(-1, len(themes))
 
 
+def ids_without_text(path: Path) -> set[str]:
+    """Ids of the annotations in `path` (a file or folder) that carry no text of their own."""
+    return {
+        rec["id"]
+        for file in annotation_files(path)
+        for _, rec in iter_records(file)
+        if rec.get("text") is None and isinstance(rec.get("id"), str)
+    }
+
+
 def load_labels(
     labels: Path,
     themes: ThemeSet,
     groups: Mapping[str, str],
     sample_labels: Path | None,
-    corpus_text: Mapping[str, str] | None = None,
+    paragraphs: Path | None = None,
 ) -> list[Annotation]:
     """The configured labels, plus the shipped sample's labels (`sample_labels`, when
     `train.add_sample` is on and they are not the configured labels already), validated against
-    the theme set."""
-    annotations = read_annotations(labels, themes, groups, corpus_text)
+    the theme set.  A label without its own text takes it from the ingested `paragraphs` file,
+    read in one streamed pass for just those ids (labels that carry their text never open it)."""
+    files = [labels]
     if sample_labels is not None:
         if not sample_labels.is_file():
             raise ParamsError(f"train.sample_labels: {sample_labels}: no such file (or set train.add_sample: false)")
         if sample_labels.resolve() != labels.resolve():
-            annotations += read_annotations(sample_labels, themes, groups, corpus_text)
-    return annotations
+            files.append(sample_labels)
+    missing = set().union(*(ids_without_text(f) for f in files))
+    corpus_text = paragraph_texts(paragraphs, missing) if paragraphs is not None and missing else {}
+    return [a for f in files for a in read_annotations(f, themes, groups, corpus_text)]
 
 
 def split_by_document(

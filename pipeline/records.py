@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -92,27 +92,20 @@ class RecordField:
         return (record[self.field] for record in iter_jsonl(self.path))
 
 
-class ParagraphTexts(Mapping[str, str]):
-    """id → text of the paragraphs file, read only if a label without its own text asks for one
-    (labels that carry their text, like the shared ones, never load the corpus)."""
+def paragraph_texts(path: Path, ids: Collection[str]) -> dict[str, str]:
+    """id → text of just these paragraphs, from one streamed pass over the paragraphs file (nothing
+    is read when no id is asked for): labels without their own text never load the corpus."""
+    wanted = set(ids)
+    return {r["id"]: r["text"] for r in iter_jsonl(path) if r["id"] in wanted} if wanted else {}
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._texts: dict[str, str] | None = None
 
-    def _loaded(self) -> dict[str, str]:
-        if self._texts is None:
-            self._texts = {r["id"]: r["text"] for r in iter_jsonl(self.path)}
-        return self._texts
-
-    def __getitem__(self, key: str) -> str:
-        return self._loaded()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._loaded())
-
-    def __len__(self) -> int:
-        return len(self._loaded())
+def texts_and_tokens(paragraphs: Path, tokens: Path) -> Iterator[tuple[str, list[str]]]:
+    """(text, content tokens) of every paragraph, from the paragraphs and tokens files read side by
+    side (the segment stage writes tokens in paragraph order, one line per paragraph)."""
+    for record, cut in zip(iter_jsonl(paragraphs), iter_jsonl(tokens), strict=True):
+        if record["id"] != cut["id"]:
+            raise ValueError(f"{tokens}: {cut['id']!r} where {paragraphs} has {record['id']!r}; rerun segment")
+        yield record["text"], cut["tokens"]
 
 
 def write_json(path: Path, obj: object) -> None:

@@ -4,7 +4,8 @@ thresholds.  Pure functions of data and params (scikit-learn; training only)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,13 +15,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from pipeline.annotations import Annotation, label_matrix
-from pipeline.features import FeatureSpace, analyse
+from pipeline.features import FeatureSpace
 from pipeline.genre_validation import leave_one_genre_out
 from pipeline.lexicon import ThemeLexicon
 from pipeline.metrics import best_threshold, expected_calibration_error, theme_scores
 from pipeline.model import ThemeModel
 from pipeline.params import TrainParams
-from pipeline.segment import Segmenter
 
 
 @dataclass
@@ -35,21 +35,31 @@ class TrainingSet:
 
 
 def weak_labels(
-    segmenter: Segmenter, lexicon: ThemeLexicon, paragraphs: Sequence[dict], exclude: set[str], limit: int
+    lexicon: ThemeLexicon,
+    paragraphs: Callable[[], Iterable[tuple[str, Sequence[str]]]],
+    exclude: set[str],
+    limit: int,
 ) -> tuple[list[str], np.ndarray]:
     """Lexicon-derived labels for unannotated corpus paragraphs: a theme when ≥ 2 of its strong terms
     occur, `none` when no theme term occurs at all; ambiguous paragraphs are left out.
-    Every k-th eligible paragraph is taken so the choice is deterministic."""
-    texts, ys = [], []
-    candidates = [p["text"] for p in paragraphs if p["text"] not in exclude and len(p["text"]) >= 20]
-    for text, a in zip(candidates, analyse(segmenter, candidates), strict=True):
-        c = lexicon.counts(a.tokens)
-        y = c[:, 0] >= 2
-        if y.any() or (c[:, :2].sum() == 0):
-            texts.append(text)
-            ys.append(y.astype(np.int64))
-    step = max(1, len(texts) // max(limit, 1))
-    return texts[::step][:limit], np.array(ys[::step][:limit]).reshape(-1, len(lexicon.themes))
+    Every k-th eligible paragraph is taken so the choice is deterministic.
+
+    `paragraphs()` streams (text, content tokens) afresh on each call: one pass counts the eligible
+    paragraphs (k follows from the count), a second takes every k-th, so only the chosen `limit`
+    texts are ever held, whatever the corpus size."""
+
+    def eligible() -> Iterator[tuple[str, np.ndarray]]:
+        for text, tokens in paragraphs():
+            if text in exclude or len(text) < 20:
+                continue
+            c = lexicon.counts(tokens)
+            y = c[:, 0] >= 2
+            if y.any() or (c[:, :2].sum() == 0):
+                yield text, y.astype(np.int64)
+
+    step = max(1, sum(1 for _ in eligible()) // max(limit, 1))
+    chosen = list(itertools.islice(eligible(), 0, step * limit, step))
+    return [t for t, _ in chosen], np.array([y for _, y in chosen]).reshape(-1, len(lexicon.themes))
 
 
 def fit_classifier(

@@ -15,7 +15,10 @@ from pipeline.features import analyse
 from pipeline.lexicon import ThemeLexicon
 from pipeline.params import Params, TopicsParams
 from pipeline.readers import read_corpus
+from pipeline.records import texts_and_tokens, write_jsonl
+from pipeline.scheduler import Scheduler
 from pipeline.segment import Segmenter
+from pipeline.streaming import SegmenterRef, segment_corpus
 from pipeline.topics import fit_topics, seeded_eta, to_topic_model
 from pipeline.training import TrainingSet, cross_validate, fit_classifier, weak_labels
 
@@ -69,14 +72,36 @@ def test_seeded_eta_pulls_topic_i_towards_theme_i(
 
 def test_weak_labels_follow_the_lexicon_rule(segmenter: Segmenter, labelled: list[dict]) -> None:
     lexicon = ThemeLexicon.read(DICT / "themes.json")
-    paragraphs = [{"text": r["text"]} for r in labelled]
-    texts, y = weak_labels(segmenter, lexicon, paragraphs, exclude=set(), limit=50)
+    texts_in = [r["text"] for r in labelled]
+    pairs = list(zip(texts_in, [a.tokens for a in analyse(segmenter, texts_in)], strict=True))
+    texts, y = weak_labels(lexicon, lambda: iter(pairs), exclude=set(), limit=50)
     assert 0 < len(texts) <= 50 and y.shape == (len(texts), 3)
-    again = weak_labels(segmenter, lexicon, paragraphs, exclude=set(), limit=50)
+    again = weak_labels(lexicon, lambda: iter(pairs), exclude=set(), limit=50)
     assert again[0] == texts and np.array_equal(again[1], y)
     for text, row in zip(texts, y, strict=True):
         counts = lexicon.counts(analyse(segmenter, [text])[0].tokens)
         assert np.array_equal(row, counts[:, 0] >= 2)
+
+
+def test_streamed_weak_labels_equal_the_in_memory_choice(segmenter: Segmenter, tmp_path: Path) -> None:
+    """From the paragraphs and tokens files, two streamed passes pick what the whole list gave."""
+    records = [p.record() for p in read_corpus(ROOT / "data/sample/docs")]
+    write_jsonl(tmp_path / "p.jsonl", records)
+    ref = SegmenterRef.of(DICT / "policy_terms.txt", DICT / "stopwords.txt", "rjieba")
+    segment_corpus(tmp_path / "p.jsonl", tmp_path / "t.jsonl", ref, Scheduler(), 100)
+    lexicon = ThemeLexicon.read(DICT / "themes.json")
+    exclude = {records[0]["text"]}
+    texts, ys = [], []  # the list-based choice the train stage made before streaming
+    candidates = [r["text"] for r in records if r["text"] not in exclude and len(r["text"]) >= 20]
+    for text, a in zip(candidates, analyse(segmenter, candidates), strict=True):
+        c = lexicon.counts(a.tokens)
+        if (c[:, 0] >= 2).any() or c[:, :2].sum() == 0:
+            texts.append(text)
+            ys.append(c[:, 0] >= 2)
+    step = len(texts) // 40
+    assert step > 1
+    streamed = weak_labels(lexicon, lambda: texts_and_tokens(tmp_path / "p.jsonl", tmp_path / "t.jsonl"), exclude, 40)
+    assert streamed[0] == texts[::step][:40] and np.array_equal(streamed[1], np.array(ys[::step][:40]))
 
 
 def test_grouped_cross_validation_never_scores_a_document_it_trained_on(labelled: list[dict], params: Params) -> None:

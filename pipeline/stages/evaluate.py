@@ -9,7 +9,7 @@ from pipeline.annotations import load_labels, split_by_document
 from pipeline.bundle import read_bundle, theme_set
 from pipeline.evaluation import evaluate, genre_holdout_summary, write_plots
 from pipeline.params import load
-from pipeline.records import ParagraphTexts, write_json, write_jsonl
+from pipeline.records import write_json, write_jsonl
 from pipeline.stages import run, stage_paths
 
 
@@ -19,8 +19,7 @@ def main() -> None:
     sample = Path(params.train.sample_labels) if params.train.add_sample else None
     model, manifest = read_bundle(paths.bundle)
     themes = theme_set(paths.bundle)  # the bundle's set: labels naming another theme are an error
-    corpus_text = ParagraphTexts(paths.paragraphs)  # read only for labels that lack their text
-    annotations = load_labels(Path(params.data.labels), themes, params.data.groups, sample, corpus_text)
+    annotations = load_labels(Path(params.data.labels), themes, params.data.groups, sample, paths.paragraphs)
     _, test = split_by_document(annotations, params.data.holdout_docs, params.data.eval_only)
     if not test:
         raise ValueError("evaluate: no evaluation paragraphs; name held-out documents in data.holdout_docs")

@@ -10,7 +10,7 @@ from pipeline.annotations import load_labels, split_by_document
 from pipeline.bundle import write_bundle
 from pipeline.features import FeatureSpace
 from pipeline.params import load
-from pipeline.records import ParagraphTexts, read_jsonl, write_json
+from pipeline.records import texts_and_tokens, write_json
 from pipeline.segment import Segmenter
 from pipeline.stages import run, stage_paths
 from pipeline.themes import ThemeSet
@@ -19,13 +19,13 @@ from pipeline.training import genre_holdouts, mixed_sample_stem, train_model, tr
 
 
 def main() -> None:
-    paths = stage_paths("train", "paragraphs", "topics", "bundle", "metrics")
+    paths = stage_paths("train", "paragraphs", "tokens", "topics", "bundle", "metrics")
     params = load()
     seg, train_p = params.segment, params.train
     labels, themes_file = Path(params.data.labels), Path(params.data.themes)
     sample = Path(train_p.sample_labels) if train_p.add_sample else None
     themes = ThemeSet.read(themes_file)
-    annotations = load_labels(labels, themes, params.data.groups, sample, ParagraphTexts(paths.paragraphs))
+    annotations = load_labels(labels, themes, params.data.groups, sample, paths.paragraphs)
     train, _ = split_by_document(annotations, params.data.holdout_docs, params.data.eval_only)
     if not train:
         raise ValueError("train: no training paragraphs left after the document split (data.holdout_docs)")
@@ -34,8 +34,9 @@ def main() -> None:
     topic_model, topic_words = read_topic_model(paths.topics)
     exclude = {a.text for a in annotations}
     weak = None
-    if train_p.weak_labels:  # every eligible paragraph is a candidate: the one place the corpus is read whole
-        weak = weak_labels(segmenter, lexicon, read_jsonl(paths.paragraphs), exclude, train_p.weak_limit)
+    if train_p.weak_labels:  # every eligible corpus paragraph is a candidate: streamed, with the segment stage's tokens
+        corpus = lambda: texts_and_tokens(paths.paragraphs, paths.tokens)  # noqa: E731
+        weak = weak_labels(lexicon, corpus, exclude, train_p.weak_limit)
 
     mixed_sample = mixed_sample_stem(labels, sample)
     ts = training_set(train, themes.names, weak, mixed_sample, train_p)
