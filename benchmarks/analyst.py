@@ -25,6 +25,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from pipeline.bundle import read_bundle, topic_words  # noqa: E402
 from pipeline.evidence import Explainer  # noqa: E402
+from pipeline.records import with_documents, write_jsonl  # noqa: E402
 
 
 def _texts(path: Path) -> list[str]:
@@ -81,6 +82,17 @@ def scaled_input(source: Path, n: int, folder: Path) -> Path:
     return path
 
 
+def with_metadata(paragraphs: Path, folder: Path) -> Path:
+    """The ingested paragraphs with their documents' metadata (title, year, source) joined back from
+    documents.jsonl beside them, as the report groups by it; the file itself when there is none."""
+    documents = paragraphs.with_name("documents.jsonl")
+    if not documents.is_file():
+        return paragraphs
+    path = folder / "paragraphs-with-documents.jsonl"
+    write_jsonl(path, with_documents(paragraphs, documents))
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bundle", type=Path, default=ROOT / "models/bundle")
@@ -93,10 +105,11 @@ def main() -> None:
         print(f"{name:<20} {rate:>8,} paragraphs/s (in-process, one core, best of 3)")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "report.html"
-        wall, peak = timed_cli("report", str(args.paragraphs), "-m", str(args.bundle), "-o", str(out))
+        paragraphs = with_metadata(args.paragraphs, Path(tmp))
+        wall, peak = timed_cli("report", str(paragraphs), "-m", str(args.bundle), "-o", str(out))
         print(f"report (CLI, end to end)  {wall:.1f} s, peak RSS {peak:.0f} MB, {out.stat().st_size / 1e6:.2f} MB html")
         if args.scale:
-            big = scaled_input(args.paragraphs, args.scale, Path(tmp))
+            big = scaled_input(paragraphs, args.scale, Path(tmp))
             wall, peak = timed_cli("report", str(big), "-m", str(args.bundle), "-o", str(Path(tmp) / "big.html"))
             print(f"report over {args.scale:,} paragraphs  {wall:.1f} s, peak RSS {peak:.0f} MB")
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from pipeline.scheduler import SchedulerError, StateChanged, worker_state
 
 if TYPE_CHECKING:  # loaded in the worker, never at start-up (boundary B1)
+    import numpy as np
+
     from pipeline.evidence import Explainer
     from pipeline.model import ThemeModel
 
@@ -100,6 +102,13 @@ def classify_unlabelled_partition(
     bundle travels with the partition, None when there is nothing to classify (no model is loaded)."""
     bundle, documents = part
     return classify_partition(bundle, batch_size, explain_top, documents) if bundle is not None else []
+
+
+def proba_partition(bundle: BundleRef, part: Documents) -> np.ndarray:
+    """Unrounded theme probabilities (`suggest` ranks by them), each paragraph within its document;
+    a paragraph's row does not depend on the other documents of the partition."""
+    texts, docs = part
+    return worker_state(bundle).predict_proba(texts, docs)
 
 
 def bundle_tokens_partition(bundle: BundleRef, texts: Sequence[str]) -> list[list[str]]:

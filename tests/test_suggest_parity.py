@@ -1,4 +1,5 @@
-"""`suggest` scores paragraphs exactly as `classify` does (one featurisation, document context)."""
+"""`suggest` scores paragraphs exactly as `classify` does (one featurisation, document context), and
+writes the same files when its scoring runs in a local pool."""
 
 from __future__ import annotations
 
@@ -28,3 +29,7 @@ def test_suggested_scores_equal_classify_scores(tmp_path: Path) -> None:
     for pid, row in suggested.items():
         for theme, score in scores[pid].items():
             assert abs(float(row[f"score_{theme}"]) - score) < 1e-4, (pid, theme)
+    pooled = cli("suggest", str(docs), "-n", "30", "-o", str(tmp_path / "pooled"), "--scheduler", "local:2")
+    assert pooled.returncode == 0, pooled.stderr
+    for made_file in (tmp_path / "suggestions").iterdir():  # the same bytes when workers score
+        assert (tmp_path / "pooled" / made_file.name).read_bytes() == made_file.read_bytes(), made_file.name

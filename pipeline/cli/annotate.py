@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pipeline.cli.failure import Failure
-from pipeline.cli.options import DEFAULT_MODEL_DIR, ModelDir, format_option
+from pipeline.cli.options import DEFAULT_MODEL_DIR, ModelDir, SchedulerSpec, format_option
 from pipeline.cli.output import replaced_atomically
 from pipeline.readers import InputError
 
@@ -24,9 +24,12 @@ if TYPE_CHECKING:
 
     from pipeline.label_tasks import Suggestion
     from pipeline.model import ThemeModel
+    from pipeline.partitions import BundleRef
+    from pipeline.scheduler import Scheduler
     from pipeline.themes import ThemeSet
 
 DEFAULT_THEMES = Path("data/dict/themes.json")
+SUGGEST_PARTITION = 512  # paragraphs scored at once (at least; a partition ends where a document ends)
 
 
 # pipeline.label_import.FORMATS (not imported here: it loads numpy; a test checks they agree)
@@ -77,6 +80,23 @@ def _suggestions(
     return out
 
 
+def _probabilities(paragraphs: list, bundle: BundleRef, where: Scheduler) -> np.ndarray:
+    """Every paragraph's theme probabilities, in partitions cut where a document ends (context
+    features), run where the scheduler says; rows in input order."""
+    import numpy as np
+
+    from pipeline.partitions import proba_partition
+    from pipeline.records import partitioned
+    from pipeline.scheduler import SchedulerError, map_partitions
+
+    parts = partitioned(paragraphs, SUGGEST_PARTITION, lambda p: p.doc)
+    payload = lambda part: ([p.text for p in part], [p.doc for p in part])  # noqa: E731
+    try:
+        return np.vstack([proba for _, proba in map_partitions(where, proba_partition, parts, payload, bundle)])
+    except SchedulerError as err:  # a worker died or loaded another bundle
+        raise Failure(str(err)) from None
+
+
 def suggest(
     corpus: Annotated[list[Path], typer.Argument(help="Corpus folders or files (as data.corpus).", show_default=False)],
     n: Annotated[int, typer.Option("-n", min=1, help="How many paragraphs to suggest.")] = 100,
@@ -89,18 +109,23 @@ def suggest(
         float, typer.Option(min=0.0, max=1.0, help="Share chosen for spread alone (seeded), not uncertainty.")
     ] = 0.0,
     model_dir: ModelDir = DEFAULT_MODEL_DIR,
+    scheduler: SchedulerSpec = None,
 ) -> None:
     """Choose the paragraphs whose labels would teach the model most and write them as a Label
     Studio import (tasks with the model's predictions + labelling config), doccano JSONL and CSV."""
-    from pipeline.bundle import BundleError, read_bundle, theme_set
+    from pipeline.bundle import BundleError, theme_set
+    from pipeline.cli.classify import open_bundle, pick_scheduler
     from pipeline.label_tasks import write_tasks
     from pipeline.readers import language, read_corpus
+    from pipeline.scheduler import SchedulerError, worker_state
     from pipeline.suggest import Candidate
 
+    where = pick_scheduler(scheduler, None)
+    bundle, manifest = open_bundle(model_dir, where)
     try:
-        model, manifest = read_bundle(model_dir)
+        model = worker_state(bundle)  # thresholds and themes (in-process: the model open_bundle loaded)
         themes = theme_set(model_dir)
-    except BundleError as err:
+    except (BundleError, SchedulerError) as err:
         raise Failure(str(err)) from None
     paragraphs = [p for root in corpus for p in read_corpus(root, text_field)]
     ids, texts = _labelled(labels or [], themes, {p.id: p.text for p in paragraphs})
@@ -115,7 +140,7 @@ def suggest(
         for p in (paragraphs[i] for i in keep)
     ]
     # scored as classify scores them: every paragraph among its document's (context features)
-    proba = model.predict_proba([p.text for p in paragraphs], [p.doc for p in paragraphs])[keep] if keep else None
+    proba = _probabilities(paragraphs, bundle, where)[keep] if keep else None
     chosen = _suggestions(model, candidates, proba, texts, n, explore)
     written = write_tasks(out_dir, chosen, themes, manifest["checksum"][:12])
     docs, genres = len({s.doc for s in chosen}), len({s.genre for s in chosen})

@@ -1,8 +1,9 @@
 """`trends` and `report`: what an analyst reads — theme share per group, and one offline HTML report.
 
 Both take classify output (JSONL with `labels`, used as is) or any input classify reads (classified
-on the way with the bundle), stream it, and keep only per-group totals.  Nothing heavy is imported
-at start-up: the trends, report and xlsx modules load inside the commands.
+on the way with the bundle, where `--scheduler` says: in this process, a local pool or a Dask
+cluster, results back in input order), stream it, and keep only per-group totals.  Nothing heavy is
+imported at start-up: the trends, report and xlsx modules load inside the commands.
 """
 
 from __future__ import annotations
