@@ -30,7 +30,7 @@ from pipeline.cli.options import (
 from pipeline.cli.output import open_output, refuse_output_among_inputs, replaced_atomically
 from pipeline.partitions import BundleRef
 from pipeline.readers import InputFailure, ReadOptions, read_inputs
-from pipeline.scheduler import Scheduler, worker_state
+from pipeline.scheduler import Scheduler, SchedulerError, worker_state
 
 if TYPE_CHECKING:
     from pipeline.model import ThemeModel
@@ -71,7 +71,10 @@ class Stream:
 
     def model(self) -> ThemeModel:
         """The model in this process (loaded already when in-process; else loaded and checked here)."""
-        return worker_state(self.bundle())
+        try:
+            return worker_state(self.bundle())
+        except SchedulerError as err:  # e.g. the bundle changed since it was verified
+            raise Failure(str(err)) from None
 
     def labelled(self, where: list[str] | None, explain_top: int = 0) -> Iterator[Labelled]:
         from pipeline.trends import CONTEXT_DOC, labelled
