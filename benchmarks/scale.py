@@ -5,6 +5,8 @@ extrapolation to 5 million paragraphs (stated as such: measured points, not a 5M
     python benchmarks/scale.py                          # ×1 ×16 ×64, none and local:2
     python benchmarks/scale.py --scales 1 16 --schedulers none
     python benchmarks/scale.py --classify               # also CLI classify throughput, none vs local:2
+    python benchmarks/scale.py --scales 16 --lda        # LDA: every paragraph vs seeded sample, serial
+                                                        # vs partitioned E-step: time, RSS, c_v/u_mass
 
 Corpora are generated under a temporary folder (never committed). Each stage runs as dvc.yaml runs
 it, in a copy of the project, under GNU time (`/usr/bin/time`): wall seconds, CPU seconds and the
@@ -40,8 +42,10 @@ STAGES = {
     " --bundle models/bundle --metrics metrics/train.json",
     "evaluate": f"pipeline.stages.evaluate --paragraphs {PARAGRAPHS} --bundle models/bundle"
     " --metrics metrics/evaluate.json --predictions data/interim/predictions.jsonl --plots plots",
+    "trends": f"pipeline.stages.trends --paragraphs {PARAGRAPHS} --documents {DOCUMENTS} --bundle models/bundle"
+    " --plots plots/trends",
 }
-SCHEDULED = ("segment", "topics")  # the stages whose work `scale.scheduler` distributes
+SCHEDULED = ("segment", "topics", "trends")  # the stages whose work `scale.scheduler` distributes
 TARGET = 5_000_000
 
 
@@ -75,8 +79,11 @@ def build_corpus(source: Path, dest: Path, factor: int) -> None:
                     out.write(json.dumps(varied(doc, copy), ensure_ascii=False) + "\n")
 
 
-def project_copy(dest: Path, corpus: Path, scheduler: str, fit_sample: int | None) -> None:
-    """The project's tracked files in `dest`, params pointing at `corpus` and `scheduler`."""
+def project_copy(
+    dest: Path, corpus: Path, scheduler: str, fit_sample: int | None, estep_partitions: int | None = None
+) -> None:
+    """The project's tracked files in `dest`, params pointing at `corpus` and `scheduler` (and the
+    LDA fit's sample size and E-step partitions when given)."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True
     ).stdout.split("\n")
@@ -90,6 +97,8 @@ def project_copy(dest: Path, corpus: Path, scheduler: str, fit_sample: int | Non
     params["scale"]["scheduler"] = scheduler
     if fit_sample is not None:
         params["topics"]["fit_sample"] = fit_sample
+    if estep_partitions is not None:
+        params["topics"]["estep_partitions"] = estep_partitions
     (dest / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
@@ -134,8 +143,10 @@ def bench_scale(work: Path, scale: int, schedulers: list[str], stages: list[str]
     for scheduler in schedulers:
         project = work / f"project-x{scale}-{scheduler.replace(':', '')}"
         project_copy(project, corpus, scheduler, fit_sample)
-        if first is not None:  # reuse the single-process run's paragraphs: ingest has no scheduler
+        if first is not None:  # reuse the single-process run's paragraphs (ingest has no scheduler), bundle
             shutil.copytree(first / "data/interim", project / "data/interim")
+            if (first / "models").is_dir():
+                shutil.copytree(first / "models", project / "models")
         for stage in stages:
             if first is not None and stage not in SCHEDULED:
                 continue
@@ -167,6 +178,54 @@ def extrapolate(points: dict[int, dict], schedulers: list[str], stages: list[str
         print(f"| {key[0]} | {key[1]} | {slope * 1000:.3f} | {at / 60:.1f} min | {rss:.0f} MB |")
 
 
+# name: (LDA fitted on this many paragraphs, None = all; topics.estep_partitions; scale.scheduler)
+LDA_VARIANTS = {
+    "full-serial": (None, 1, "none"),
+    "sample-serial": (50_000, 1, "local:2"),  # seeded sample; inference in parallel
+    "full-partitioned": (None, 4, "none"),
+    "full-partitioned-local2": (None, 4, "local:2"),
+    "sample-partitioned-local2": (50_000, 4, "local:2"),
+}
+EVERY = 10**9  # a fit sample larger than any corpus: LDA on every paragraph
+
+
+def bench_lda(work: Path, scale: int, variants: list[str]) -> None:
+    """The topics stage per LDA variant on the same tokens: time, peak RSS and the metrics, which
+    every variant computes on the same seeded `topics.coherence_sample` paragraphs."""
+    corpus = work / f"corpus-x{scale}"
+    build_corpus(SHARED / "corpus", corpus, scale)
+    base = work / f"project-x{scale}-lda"
+    project_copy(base, corpus, "none", None)
+    for stage in ("ingest", "segment"):
+        run_stage(base, stage)
+    n = paragraphs_in(base)
+    print(
+        "\n| corpus | paragraphs | variant | fitted | E-step partitions | scheduler | wall | CPU | peak RSS"
+        " | c_v | u_mass | perplexity | load before → after |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    models: dict[str, bytes] = {}
+    for name in variants:
+        sample, partitions, scheduler = LDA_VARIANTS[name]
+        project = work / f"project-x{scale}-{name}"
+        project_copy(project, corpus, scheduler, sample or EVERY, partitions)
+        shutil.copytree(base / "data/interim", project / "data/interim", dirs_exist_ok=True)
+        before = os.getloadavg()[0]
+        m = run_stage(project, "topics")
+        after = os.getloadavg()[0]
+        t = json.loads((project / "metrics/topics.json").read_text(encoding="utf-8"))
+        models[name] = b"".join(f.read_bytes() for f in sorted((project / "models/topics").glob("*.npy")))
+        print(
+            f"| ×{scale} | {n:,} | {name} | {min(sample or n, n):,} | {partitions} | {scheduler} | {m['wall']:.0f} s"
+            f" | {m['cpu']:.0f} s | {m['rss_mb']:.0f} MB | {t['c_v']} | {t['u_mass']} | {t['perplexity']}"
+            f" | {before:.1f} → {after:.1f} |",
+            flush=True,
+        )
+        shutil.rmtree(project)
+    same = [[a, b] for a in models for b in models if a < b and models[a] == models[b]]
+    print(f"\nbyte-identical topic models: {same or 'none'}")
+
+
 def bench_classify(work: Path, schedulers: list[str]) -> None:
     """CLI classify throughput on ×1's paragraphs repeated to 40,000, with ×1's bundle."""
     project = work / "project-x1-none"
@@ -194,6 +253,7 @@ def main() -> None:
     parser.add_argument("--stages", nargs="+", default=list(STAGES), choices=list(STAGES))
     parser.add_argument("--classify", action="store_true", help="also CLI classify throughput (needs ×1)")
     parser.add_argument("--fit-sample", type=int, help="override topics.fit_sample (LDA fitted on this many)")
+    parser.add_argument("--lda", nargs="*", choices=list(LDA_VARIANTS), help="LDA variants only (none given: all)")
     parser.add_argument("--keep", type=Path, help="work here and keep the corpora and projects")
     args = parser.parse_args()
     if not (SHARED / "corpus").is_dir():
@@ -203,10 +263,14 @@ def main() -> None:
     if args.fit_sample:
         print(f"topics.fit_sample overridden: LDA fitted on {args.fit_sample:,} paragraphs drawn with its seed;")
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
-    print("| corpus | paragraphs | scheduler | stage | wall | CPU | peak RSS |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
     work = args.keep or Path(tempfile.mkdtemp(prefix="policy-themes-scale-"))
     try:
+        if args.lda is not None:
+            for scale in args.scales:
+                bench_lda(work, scale, args.lda or list(LDA_VARIANTS))
+            return
+        print("| corpus | paragraphs | scheduler | stage | wall | CPU | peak RSS |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
         points = {s: bench_scale(work, s, args.schedulers, args.stages, args.fit_sample) for s in args.scales}
         extrapolate(points, args.schedulers, args.stages)
         if args.classify and 1 in args.scales:
@@ -214,7 +278,7 @@ def main() -> None:
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"\nload average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        print(f"\nload average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
