@@ -189,9 +189,10 @@ LDA_VARIANTS = {
 EVERY = 10**9  # a fit sample larger than any corpus: LDA on every paragraph
 
 
-def bench_lda(work: Path, scale: int, variants: list[str]) -> None:
+def bench_lda(work: Path, scale: int, variants: list[str], fit_sample: int | None) -> None:
     """The topics stage per LDA variant on the same tokens: time, peak RSS and the metrics, which
-    every variant computes on the same seeded `topics.coherence_sample` paragraphs."""
+    every variant computes on the same seeded `topics.coherence_sample` paragraphs (`fit_sample`
+    replaces the sample variants' 50,000)."""
     corpus = work / f"corpus-x{scale}"
     build_corpus(SHARED / "corpus", corpus, scale)
     base = work / f"project-x{scale}-lda"
@@ -207,6 +208,7 @@ def bench_lda(work: Path, scale: int, variants: list[str]) -> None:
     models: dict[str, bytes] = {}
     for name in variants:
         sample, partitions, scheduler = LDA_VARIANTS[name]
+        sample = sample and (fit_sample or sample)
         project = work / f"project-x{scale}-{name}"
         project_copy(project, corpus, scheduler, sample or EVERY, partitions)
         shutil.copytree(base / "data/interim", project / "data/interim", dirs_exist_ok=True)
@@ -267,7 +269,7 @@ def main() -> None:
     try:
         if args.lda is not None:
             for scale in args.scales:
-                bench_lda(work, scale, args.lda or list(LDA_VARIANTS))
+                bench_lda(work, scale, args.lda or list(LDA_VARIANTS), args.fit_sample)
             return
         print("| corpus | paragraphs | scheduler | stage | wall | CPU | peak RSS |")
         print("| --- | --- | --- | --- | --- | --- | --- |")

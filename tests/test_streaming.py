@@ -76,7 +76,7 @@ def check_streaming_parity(corpus: Path, tmp_path: Path, topics: TopicsParams, l
 
 
 def test_streamed_stages_match_the_in_memory_path_on_the_sample(params: Params, tmp_path: Path) -> None:
-    topics = replace(params.topics, num_topics=4, passes=2, no_below=2, chunksize=150)
+    topics = replace(params.topics, num_topics=4, passes=2, no_below=2, chunksize=150, estep_partitions=1)
     check_streaming_parity(ROOT / "data/sample/docs", tmp_path, topics, None)
 
 
@@ -84,7 +84,7 @@ def test_streamed_stages_match_the_in_memory_path_on_the_sample(params: Params, 
 def test_streamed_stages_match_the_in_memory_path_on_the_shared_corpus(
     shared_dir: Path, params: Params, tmp_path: Path
 ) -> None:
-    topics = replace(params.topics, passes=1, chunksize=1000)
+    topics = replace(params.topics, passes=1, chunksize=1000, estep_partitions=1)
     check_streaming_parity(shared_dir / "corpus", tmp_path, topics, SHARED_PARAGRAPHS)
 
 
