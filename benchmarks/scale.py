@@ -38,8 +38,9 @@ STAGES = {
         f"pipeline.stages.topics --tokens {TOKENS} --model models/topics --topic-words data/interim/topic_words.csv"
         " --paragraph-topics data/interim/paragraph_topics.csv --metrics metrics/topics.json"
     ),
+    "vectors": f"pipeline.stages.vectors --tokens {TOKENS} --vectors models/vectors",
     "train": f"pipeline.stages.train --paragraphs {PARAGRAPHS} --tokens {TOKENS} --topics models/topics"
-    " --bundle models/bundle --metrics metrics/train.json",
+    " --vectors models/vectors --bundle models/bundle --metrics metrics/train.json",
     "evaluate": f"pipeline.stages.evaluate --paragraphs {PARAGRAPHS} --bundle models/bundle"
     " --metrics metrics/evaluate.json --predictions data/interim/predictions.jsonl --plots plots",
     "trends": f"pipeline.stages.trends --paragraphs {PARAGRAPHS} --documents {DOCUMENTS} --bundle models/bundle"

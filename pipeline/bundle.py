@@ -14,13 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.affinity import ThemeAffinity
 from pipeline.features import FeatureConfig, FeatureSpace, TopicModel
 from pipeline.model import ThemeModel
 from pipeline.segment import Segmenter, parse_terms, parse_wordlist
 from pipeline.themes import ThemeSet, ThemeSetError
 
 FORMAT = "policy-themes-bundle"
-FORMAT_VERSION = 3  # 2: the theme set (themes.json) travels in the bundle; 3: document context (features.context)
+# 2: the theme set (themes.json) travels in the bundle; 3: document context (features.context);
+# 4: theme affinity from word vectors (features.affinity, affinity_*.json/npy)
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 _REBUILD = "rebuild it with `dvc repro` (or pass --model-dir)"
 
@@ -33,9 +36,9 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _npy(array: np.ndarray) -> bytes:
+def _npy(array: np.ndarray, dtype: type = np.float64) -> bytes:
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(array, dtype=np.float64), allow_pickle=False)
+    np.save(buf, np.ascontiguousarray(array, dtype=dtype), allow_pickle=False)
     return buf.getvalue()
 
 
@@ -78,6 +81,10 @@ def write_bundle(
         files["topic_exp_elog_beta.npy"] = _npy(tm.exp_elog_beta)
         files["topic_alpha.npy"] = _npy(tm.alpha)
         files["topic_words.json"] = _json(topic_words or [])
+    if fs.affinity is not None:
+        files["affinity_vocabulary.json"] = _json(_vocab_list(fs.affinity.vocabulary))
+        files["affinity_vectors.npy"] = _npy(fs.affinity.vectors, np.float32)  # float32 as trained: half the bytes
+        files["affinity_centroids.npy"] = _npy(fs.affinity.centroids)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -197,6 +204,10 @@ def read_bundle(directory: Path, backend: str | None = None) -> tuple[ThemeModel
         topic_model = TopicModel(
             vocab("topic_vocabulary.json"), arr("topic_exp_elog_beta.npy"), arr("topic_alpha.npy"), **inference
         )
+    affinity = None
+    if "affinity_vectors.npy" in data:
+        vectors, centroids = arr("affinity_vectors.npy"), arr("affinity_centroids.npy")
+        affinity = ThemeAffinity(vocab("affinity_vocabulary.json"), vectors, centroids)
     features = FeatureSpace(
         segmenter=segmenter,
         lexicon=lexicon,
@@ -206,6 +217,7 @@ def read_bundle(directory: Path, backend: str | None = None) -> tuple[ThemeModel
         char_vocabulary=vocab("char_vocabulary.json"),
         char_idf=arr("char_idf.npy"),
         topic_model=topic_model,
+        affinity=affinity,
     )
     model = ThemeModel(features, arr("coef.npy"), arr("intercept.npy"), arr("thresholds.npy"))
     return model, manifest

@@ -40,6 +40,11 @@ _CONTEXT = {
     "heading": "heading above",
     "document": "rest of the document",
 }
+_AFFINITY = {
+    "sim": "paragraph's mean word vector near the theme's terms (cosine)",
+    "share": "share of words near the theme's terms (word vectors)",
+    "top3": "its three words nearest the theme's terms (mean cosine)",
+}
 _LENGTH = {"length:log_chars": "paragraph length (log characters)", "length:short": "short paragraph (≤ 30 characters)"}
 
 
@@ -179,6 +184,9 @@ class Explainer:
         if block == "context" and ":" in value:  # e.g. prev:diplomacy:strong — a neighbour's lexicon row
             part, _, inner = name.partition(":")
             return f"{_CONTEXT.get(part, part)}: {self._describe('lexicon', inner)}"
+        if block == "affinity":  # e.g. affinity:governance:share
+            theme, _, part = value.partition(":")
+            return f"{theme} affinity — {_AFFINITY.get(part, part)}"
         if block == "lexicon":
             if name in _LENGTH:
                 return _LENGTH[name]

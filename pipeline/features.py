@@ -3,7 +3,8 @@
 
 Blocks (each optional, each L2-normalised or bounded, concatenated):
   word TF-IDF over segmenter tokens · CJK character n-gram TF-IDF · LDA topic proportions
-  (inferred in numpy with a deterministic start) · theme-lexicon counts and densities.
+  (inferred in numpy with a deterministic start) · theme-lexicon counts and densities · document
+  context (pipeline/context.py) · theme affinity from corpus word vectors (pipeline/affinity.py).
 
 Only numpy here: no gensim, no scikit-learn, no scipy, so the CLI starts fast.
 """
@@ -24,8 +25,9 @@ import numpy as np
 if TYPE_CHECKING:  # scipy is for training only; inference never imports it
     from scipy.sparse import csr_matrix
 
+from pipeline.affinity import ThemeAffinity, affinity_names
 from pipeline.context import context_names, context_rows, is_heading
-from pipeline.lexicon import ThemeLexicon
+from pipeline.lexicon import ThemeLexicon, lexicon_feature_names
 from pipeline.params import FeatureConfig
 from pipeline.segment import Segmenter
 from pipeline.simplify import get_simplifier
@@ -289,14 +291,6 @@ def analyse(segmenter: Segmenter, texts: Sequence[str], docs: Sequence[str] | No
     return out
 
 
-_PER_THEME = ("strong", "weak", "negative", "strong_share")
-
-
-def lexicon_feature_names(themes: Sequence[str]) -> list[str]:
-    """Names of the lexicon block's columns: four per theme of the set, then two length columns."""
-    return [f"{t}:{name}" for t in themes for name in _PER_THEME] + ["length:log_chars", "length:short"]
-
-
 @dataclass
 class FeatureSpace:
     """The learned state of the featurisation; `transform` is the only way text becomes numbers."""
@@ -309,6 +303,7 @@ class FeatureSpace:
     char_vocabulary: dict[str, int] = field(default_factory=dict)
     char_idf: np.ndarray = field(default_factory=lambda: np.zeros(0))
     topic_model: TopicModel | None = None
+    affinity: ThemeAffinity | None = None  # from corpus word vectors (features.affinity), comes trained
     _bigrams: BigramIndex | None = field(default=None, init=False, repr=False, compare=False)
 
     def analyse(self, texts: Sequence[str], docs: Sequence[str] | None = None) -> list[Analysed]:
@@ -343,6 +338,8 @@ class FeatureSpace:
             blocks.append(("lexicon", lexicon_feature_names(self.lexicon.themes)))
         if self.config.context:
             blocks.append(("context", context_names(lexicon_feature_names(self.lexicon.themes))))
+        if self.config.affinity and self.affinity is not None:
+            blocks.append(("affinity", [f"affinity:{n}" for n in affinity_names(self.lexicon.themes)]))
         return blocks
 
     def feature_names(self) -> list[str]:
@@ -381,6 +378,9 @@ class FeatureSpace:
             docs = [a.doc for a in analysed]
             headings = [is_heading(a.text) for a in analysed]
             blocks.append(cfg.context_weight * context_rows(lexicon_rows, docs, headings))
+        if cfg.affinity and self.affinity is not None:
+            rows = self.affinity.rows([a.tokens for a in analysed], cfg.affinity_threshold)
+            blocks.append(cfg.affinity_weight * rows)
         return FeatureBlocks(blocks), topics
 
     def _terms(self, a: Analysed) -> list[str]:
@@ -390,15 +390,4 @@ class FeatureSpace:
         return a.tokens + [f"{x}|{y}" for x, y in zip(a.tokens, a.tokens[1:], strict=False)]
 
     def lexicon_features(self, analysed: Sequence[Analysed]) -> np.ndarray:
-        """Theme-term counts (log-scaled) and the share of tokens that are strong theme terms."""
-        n = len(analysed)
-        k = len(self.lexicon.themes)
-        counts = np.array([self.lexicon.counts(a.tokens) for a in analysed]).reshape(n, k, 3)
-        n_tokens = np.array([max(len(a.tokens), 1) for a in analysed], dtype=float)
-        n_chars = np.array([len(a.text) for a in analysed], dtype=float)
-        share = counts[:, :, :1] / n_tokens[:, None, None]
-        rows = np.zeros((n, k * len(_PER_THEME) + 2))
-        rows[:, : k * 4] = np.concatenate([np.log1p(counts), share], axis=2).reshape(n, -1)
-        rows[:, -2] = np.log1p(n_chars) / 7.0
-        rows[:, -1] = n_chars <= 30
-        return rows
+        return self.lexicon.feature_rows([a.tokens for a in analysed], [len(a.text) for a in analysed])

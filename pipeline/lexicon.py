@@ -15,6 +15,12 @@ import numpy as np
 
 MIN_STRONG = 1
 MIN_WEAK = 2
+_PER_THEME = ("strong", "weak", "negative", "strong_share")
+
+
+def lexicon_feature_names(themes: Sequence[str]) -> list[str]:
+    """Names of the lexicon block's columns: four per theme of the set, then two length columns."""
+    return [f"{t}:{name}" for t in themes for name in _PER_THEME] + ["length:log_chars", "length:short"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,20 @@ class ThemeLexicon:
                 for i, kind in hits:
                     out[i, kind] += 1
         return out
+
+    def feature_rows(self, docs: Sequence[Sequence[str]], n_chars: Sequence[int]) -> np.ndarray:
+        """The featurisation's lexicon block: theme-term counts (log-scaled) and the share of tokens
+        that are strong theme terms, per theme; then the paragraph's length (log) and shortness."""
+        n, k = len(docs), len(self.themes)
+        counts = np.array([self.counts(tokens) for tokens in docs]).reshape(n, k, 3)
+        n_tokens = np.array([max(len(tokens), 1) for tokens in docs], dtype=float)
+        chars = np.asarray(n_chars, dtype=float).reshape(n)
+        share = counts[:, :, :1] / n_tokens[:, None, None]
+        rows = np.zeros((n, k * len(_PER_THEME) + 2))
+        rows[:, : k * 4] = np.concatenate([np.log1p(counts), share], axis=2).reshape(n, -1)
+        rows[:, -2] = np.log1p(chars) / 7.0
+        rows[:, -1] = chars <= 30
+        return rows
 
     def predict(self, tokens: Sequence[str]) -> tuple[str, ...]:
         """The keyword baseline's labels for one paragraph: a theme with >= MIN_STRONG strong-term

@@ -96,10 +96,25 @@ class FeatureConfig:
     lexicon_weight: float = rule(minimum=0)
     context: bool  # document context block (pipeline/context.py)
     context_weight: float = rule(minimum=0)
+    affinity: bool  # theme affinity of words from corpus word vectors (pipeline/affinity.py)
+    affinity_weight: float = rule(minimum=0)
+    affinity_threshold: float = rule(minimum=-1, maximum=1)
 
     @classmethod
     def from_params(cls, params: Mapping[str, object]) -> FeatureConfig:
         return section(cls, "features", params)
+
+
+@dataclass(frozen=True)
+class VectorsParams:
+    """params.yaml `vectors`: gensim Word2Vec on the corpus tokens (the affinity block's source)."""
+
+    dim: int = rule(minimum=1)
+    window: int = rule(minimum=1)
+    min_count: int = rule(minimum=1)
+    epochs: int = rule(minimum=1)
+    skipgram: bool
+    seed: int = rule(minimum=0)
 
 
 @dataclass(frozen=True)
@@ -134,6 +149,7 @@ class Params:
     data: DataParams
     segment: SegmentParams
     topics: TopicsParams
+    vectors: VectorsParams
     features: FeatureConfig
     train: TrainParams
     scale: ScaleParams

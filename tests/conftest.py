@@ -104,6 +104,7 @@ def sample_bundle(tmp_path_factory: pytest.TempPathFactory, params: Params) -> t
 
     import numpy as np
 
+    from pipeline.affinity import theme_affinity
     from pipeline.bundle import write_bundle
     from pipeline.features import FeatureSpace, analyse
     from pipeline.lexicon import ThemeLexicon
@@ -111,6 +112,7 @@ def sample_bundle(tmp_path_factory: pytest.TempPathFactory, params: Params) -> t
     from pipeline.segment import Segmenter
     from pipeline.topics import fit_topics, to_topic_model, top_words
     from pipeline.training import fit_classifier
+    from pipeline.vectors import train_word_vectors
 
     root = Path(__file__).resolve().parents[1]
     dict_dir = root / "data/dict"
@@ -124,7 +126,10 @@ def sample_bundle(tmp_path_factory: pytest.TempPathFactory, params: Params) -> t
     )
     lda, dictionary = fit_topics(docs, topics)
     lexicon = ThemeLexicon.read(dict_dir / "themes.json")
-    space = FeatureSpace(segmenter, lexicon, params.features, topic_model=to_topic_model(lda, dictionary, topics))
+    words, vectors = train_word_vectors(docs, replace(params.vectors, dim=16, epochs=5, min_count=2))
+    affinity = theme_affinity({w: i for i, w in enumerate(words)}, vectors, lexicon)
+    topic_model = to_topic_model(lda, dictionary, topics)
+    space = FeatureSpace(segmenter, lexicon, params.features, topic_model=topic_model, affinity=affinity)
     space.fit(texts)
     x = space.transform(texts).to_scipy()
     coef, intercept = fit_classifier(x, y, np.ones(len(texts)), replace(params.train, C=2.0))
