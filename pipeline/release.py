@@ -9,6 +9,9 @@ are the relative `../shared/...`, so the bytes do not depend on where the projec
 
 The bundle carries words, weights and checksums only: vocabularies, IDF, coefficients, topic-word
 weights, the dictionary, stopwords and theme set; no paragraph of ../shared.
+
+`--set section.key=value --out DIR` builds the same model with one params change (the README's
+ablation rows: e.g. `--set features.affinity=false`), scored with `benchmarks/quality.py --model-dir DIR`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -39,15 +43,23 @@ class ReleaseError(Exception):
     """The release cannot be built; the message says why."""
 
 
-def release_params(params: dict) -> dict:
-    """The project's params with the release's data section (corpus, labels, no held-out documents)."""
-    out = dict(params)
+def release_params(params: dict, overrides: Sequence[str] = ()) -> dict:
+    """The project's params with the release's data section (corpus, labels, no held-out documents),
+    then `section.key=value` overrides (a YAML value) for ablations; the stages validate the result."""
+    out = {name: dict(section) if isinstance(section, dict) else section for name, section in params.items()}
     out["data"] = {**params["data"], **RELEASE_PARAMS}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        section, dot, name = key.partition(".")
+        if not sep or not dot or not isinstance(out.get(section), dict):
+            raise ReleaseError(f"--set {item}: expected section.key=value with a params section")
+        out[section][name] = yaml.safe_load(value)
     return out
 
 
-def build(shared: Path, out: Path = RELEASED, root: Path = ROOT) -> Path:
-    """Build the released bundle from `shared` into `out` (replaced); returns `out`."""
+def build(shared: Path, out: Path = RELEASED, root: Path = ROOT, overrides: Sequence[str] = ()) -> Path:
+    """Build the released bundle from `shared` into `out` (replaced); returns `out`.  `overrides`
+    (`section.key=value`) build an ablation of it instead (never written to models/released)."""
     if not (shared / "labels").is_dir() or not (shared / "corpus").is_dir():
         raise ReleaseError(f"{shared}: no corpus/ and labels/ here (the ../shared folder is needed)")
     with tempfile.TemporaryDirectory(prefix="policy-themes-release-") as tmp:
@@ -60,7 +72,7 @@ def build(shared: Path, out: Path = RELEASED, root: Path = ROOT) -> Path:
                 shutil.copytree(src, work / name, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy2(src, work / name)
-        params = release_params(yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8")))
+        params = release_params(yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8")), overrides)
         (work / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
         env = {**os.environ, "PYTHONPATH": str(work), "DVC_NO_ANALYTICS": "1"}
         for cmd in (["dvc", "init", "--no-scm", "-q"], ["dvc", "repro", "-q", TARGET]):
@@ -80,9 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Rebuild the released model (models/released) from ../shared.")
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared folder")
     parser.add_argument("--out", type=Path, default=RELEASED, help="where to write the bundle")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="a params change (ablations)"
+    )
     args = parser.parse_args(argv)
     try:
-        out = build(args.shared, args.out)
+        if args.set and args.out.resolve() == RELEASED.resolve():
+            raise ReleaseError("--set builds an ablation: give it its own --out (models/released is the release)")
+        out = build(args.shared, args.out, overrides=args.set)
     except ReleaseError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

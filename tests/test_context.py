@@ -13,7 +13,7 @@ from pipeline.bundle import read_bundle, verify_bundle
 from pipeline.context import PARTS, context_rows, document_runs, is_heading
 from pipeline.features import FeatureSpace
 from pipeline.params import Params
-from pipeline.release import RELEASE_PARAMS, RELEASED, build
+from pipeline.release import RELEASE_PARAMS, RELEASED, ReleaseError, build, main, release_params
 from pipeline.segment import Segmenter
 from pipeline.themes import ThemeSet
 
@@ -82,6 +82,17 @@ def test_released_model_is_shipped_and_intact() -> None:
     assert {k: data[k] for k in RELEASE_PARAMS} == RELEASE_PARAMS
     assert model.themes == ThemeSet.read(ROOT / "data/dict/themes.json").names
     assert "logo" in manifest["metrics"] and manifest["metrics"]["cv"]["macro_f1"] > 0.8
+
+
+def test_release_ablation_changes_one_params_key_and_never_the_release(capsys: pytest.CaptureFixture) -> None:
+    project = {"data": {"corpus": "data/sample/docs", "holdout_docs": ["a"]}, "features": {"affinity": True}}
+    params = release_params(project, ["features.affinity=false", "features.affinity_weight=0.5"])
+    assert params["features"] == {"affinity": False, "affinity_weight": 0.5}
+    assert params["data"]["holdout_docs"] == [] and project["features"] == {"affinity": True}
+    with pytest.raises(ReleaseError, match=r"section\.key=value"):
+        release_params(project, ["nosuchsection.key=1"])
+    assert main(["--set", "features.affinity=false"]) == 2  # would overwrite models/released
+    assert "its own --out" in capsys.readouterr().err
 
 
 @pytest.mark.shared
