@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +53,8 @@ class ThemeAffinity:
             return out
         owner = np.repeat(np.arange(n), sizes)
         start = np.r_[0, np.cumsum(sizes)[:-1]]
-        unit = self.vectors[np.concatenate([np.asarray(i, dtype=np.int64) for i in ids])].astype(np.float64)
+        flat = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(sizes.sum()))
+        unit = self.vectors[flat].astype(np.float64)
         has = sizes > 0
         mean = np.zeros((n, unit.shape[1]))
         mean[has] = np.add.reduceat(unit, start[has], axis=0)
