@@ -115,6 +115,7 @@ class VectorsParams:
     epochs: int = rule(minimum=1)
     skipgram: bool
     seed: int = rule(minimum=0)
+    fit_sample: int = rule(minimum=1)
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,9 @@ figures, and the tables the topics stage writes.  Training only (imports gensim)
 from __future__ import annotations
 
 import csv
-import random
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 from gensim.corpora import Dictionary, MmCorpus
@@ -18,9 +16,9 @@ from pipeline.features import TopicModel
 from pipeline.lda_partitioned import fit_partitioned
 from pipeline.lexicon import ThemeLexicon
 from pipeline.params import TopicsParams
+from pipeline.sampling import seeded_sample, seeded_subset
 from pipeline.scheduler import Scheduler
 
-T = TypeVar("T")
 PARITY_SAMPLE = 2000  # paragraphs on which numpy inference is compared with gensim's
 
 
@@ -116,21 +114,6 @@ def gensim_topics(lda: LdaModel, dictionary: Dictionary, docs: Sequence[Sequence
         for k, p in lda.get_document_topics(dictionary.doc2bow(d), minimum_probability=0.0):
             out[i, k] = p
     return out
-
-
-def seeded_subset(docs: Iterable[T], n_docs: int, size: int, seed: int) -> Iterator[T]:
-    """Every document when there are at most `size`, else `size` of them drawn with `seed`, in
-    corpus order, as a stream."""
-    if n_docs <= size:
-        yield from docs
-        return
-    chosen = set(random.Random(seed).sample(range(n_docs), size))
-    yield from (d for i, d in enumerate(docs) if i in chosen)
-
-
-def seeded_sample(docs: Iterable[T], n_docs: int, size: int, seed: int) -> list[T]:
-    """`seeded_subset` held as a list (for metrics on a bounded sample)."""
-    return list(seeded_subset(docs, n_docs, size, seed))
 
 
 def topic_metrics(

@@ -101,3 +101,18 @@ def test_a_corpus_without_frequent_words_gives_no_vectors(params: Params) -> Non
     assert words == [] and vectors.shape == (0, params.vectors.dim)
     aff = theme_affinity({}, vectors, LEXICON)
     assert not aff.rows([["外交"]], threshold=0.5).any()
+
+
+def test_word_vectors_are_fitted_on_the_seeded_sample_of_a_larger_corpus(params: Params) -> None:
+    """vectors.fit_sample bounds the training on a corpus of millions; smaller corpora are used whole."""
+    from pipeline.sampling import seeded_sample
+    from pipeline.vectors import train_word_vectors
+
+    city = [["城市", "治理", f"词{i % 7}"] for i in range(40)]
+    sentences = city + [["外交", "伙伴", f"词{i % 5}"] for i in range(40)]
+    small = replace(params.vectors, dim=8, epochs=2, min_count=2, fit_sample=30)
+    sampled = train_word_vectors(sentences, small)
+    by_hand = train_word_vectors(seeded_sample(sentences, 80, 30, small.seed), replace(small, fit_sample=80))
+    whole = train_word_vectors(sentences, replace(small, fit_sample=80))
+    assert sampled[0] == by_hand[0] and np.array_equal(sampled[1], by_hand[1])
+    assert not np.array_equal(sampled[1], whole[1][: len(sampled[1])]) or sampled[0] != whole[0]

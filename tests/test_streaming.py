@@ -18,11 +18,12 @@ from pipeline.features import analyse
 from pipeline.params import Params, TopicsParams
 from pipeline.readers import read_corpus
 from pipeline.records import RecordField, read_jsonl, write_jsonl
+from pipeline.sampling import SeededSample, seeded_sample
 from pipeline.scheduler import Scheduler
 from pipeline.segment import Segmenter
 from pipeline.streaming import SegmenterRef, infer_corpus_topics, segment_corpus
 from pipeline.topic_store import write_topic_model
-from pipeline.topics import fit_topics, seeded_sample, to_topic_model, top_words
+from pipeline.topics import fit_topics, to_topic_model, top_words
 
 ROOT = Path(__file__).resolve().parents[1]
 DICT = ROOT / "data/dict"
@@ -102,6 +103,14 @@ def test_seeded_sample_is_everything_when_small_and_reproducible_when_large() ->
     a, b = seeded_sample(iter(docs), 100, 10, seed=1), seeded_sample(iter(docs), 100, 10, seed=1)
     assert a == b and len(a) == 10 and a == sorted(a, key=lambda d: int(d[0]))
     assert seeded_sample(iter(docs), 100, 10, seed=2) != a
+
+
+def test_a_seeded_sample_can_be_walked_again_and_again() -> None:
+    """Word2Vec walks its corpus once per epoch: every walk must give the same sample."""
+    docs = [[str(i)] for i in range(50)]
+    sample = SeededSample(docs, 7, seed=3)
+    walks = [list(sample) for _ in range(3)]
+    assert walks[0] == walks[1] == walks[2] == seeded_sample(iter(docs), 50, 7, seed=3) and len(sample) == 50
 
 
 def test_lda_fitted_on_a_seeded_sample_is_reproducible(params: Params) -> None:
