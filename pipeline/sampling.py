@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Iterator
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -25,20 +25,3 @@ def seeded_subset(docs: Iterable[T], n_docs: int, size: int, seed: int) -> Itera
 def seeded_sample(docs: Iterable[T], n_docs: int, size: int, seed: int) -> list[T]:
     """`seeded_subset` held as a list (for metrics on a bounded sample)."""
     return list(seeded_subset(docs, n_docs, size, seed))
-
-
-class SeededSample(Generic[T]):
-    """`seeded_subset` of a re-iterable corpus that can itself be walked again and again (Word2Vec
-    walks its corpus once for the vocabulary and once per epoch); the corpus is counted once."""
-
-    def __init__(self, docs: Iterable[T], size: int, seed: int) -> None:
-        self.docs, self.size, self.seed = docs, size, seed
-        self._count: int | None = None
-
-    def __len__(self) -> int:
-        if self._count is None:
-            self._count = sum(1 for _ in self.docs)
-        return self._count
-
-    def __iter__(self) -> Iterator[T]:
-        return seeded_subset(self.docs, len(self), self.size, self.seed)

@@ -16,7 +16,7 @@ import numpy as np
 from gensim.models import Word2Vec
 
 from pipeline.params import VectorsParams
-from pipeline.sampling import SeededSample
+from pipeline.sampling import seeded_subset
 
 
 def train_word_vectors(docs: Iterable[Sequence[str]], params: VectorsParams) -> tuple[list[str], np.ndarray]:
@@ -46,5 +46,6 @@ def held_sample(docs: Iterable[Sequence[str]], size: int, seed: int) -> list[lis
     each word stored once however often it occurs.  Word2Vec walks its corpus once per epoch, and
     re-reading millions of token lines from disk for every walk cost more than the training did
     (178 s of the stage's time at x64)."""
+    count = sum(1 for _ in docs)
     words: dict[str, str] = {}
-    return [[words.setdefault(w, w) for w in d] for d in SeededSample(docs, size, seed)]
+    return [[words.setdefault(w, w) for w in d] for d in seeded_subset(docs, count, size, seed)]

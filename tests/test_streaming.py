@@ -18,7 +18,7 @@ from pipeline.features import analyse
 from pipeline.params import Params, TopicsParams
 from pipeline.readers import read_corpus
 from pipeline.records import RecordField, read_jsonl, write_jsonl
-from pipeline.sampling import SeededSample, seeded_sample
+from pipeline.sampling import seeded_sample
 from pipeline.scheduler import Scheduler
 from pipeline.segment import Segmenter
 from pipeline.streaming import SegmenterRef, infer_corpus_topics, segment_corpus
@@ -105,12 +105,14 @@ def test_seeded_sample_is_everything_when_small_and_reproducible_when_large() ->
     assert seeded_sample(iter(docs), 100, 10, seed=2) != a
 
 
-def test_a_seeded_sample_can_be_walked_again_and_again() -> None:
-    """Word2Vec walks its corpus once per epoch: every walk must give the same sample."""
-    docs = [[str(i)] for i in range(50)]
-    sample = SeededSample(docs, 7, seed=3)
-    walks = [list(sample) for _ in range(3)]
-    assert walks[0] == walks[1] == walks[2] == seeded_sample(iter(docs), 50, 7, seed=3) and len(sample) == 50
+def test_the_word_vectors_sample_is_the_seeded_sample_held_once() -> None:
+    """Word2Vec walks its corpus once per epoch: the sample is read once, equal to seeded_sample."""
+    from pipeline.vectors import held_sample
+
+    docs = [["词", str(i)] for i in range(50)]
+    held = held_sample(docs, 7, seed=3)
+    assert held == seeded_sample(iter(docs), 50, 7, seed=3) and len(held) == 7
+    assert held[0][0] is held[1][0]  # each word stored once
 
 
 def test_lda_fitted_on_a_seeded_sample_is_reproducible(params: Params) -> None:
