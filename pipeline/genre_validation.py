@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from pipeline.features import FeatureSpace
-from pipeline.metrics import expected_calibration_error, theme_scores
+from pipeline.metrics import document_counts, expected_calibration_error, theme_scores
 
 Fit = Callable[[object, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -49,6 +49,9 @@ def leave_one_genre_out(
         proba = 1.0 / (1.0 + np.exp(-(x_test @ coef + intercept)))
         scores = theme_scores(y[test_idx], proba >= thresholds, themes)
         scores["docs"] = len({docs[i] for i in test_idx})
+        scores["documents"] = document_counts(
+            y[test_idx], proba >= thresholds, [docs[i] for i in test_idx], [genre] * len(test_idx)
+        )
         scores["ece"] = {t: expected_calibration_error(y[test_idx, j], proba[:, j]) for j, t in enumerate(themes)}
         out[genre] = scores
     return out

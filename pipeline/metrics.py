@@ -102,3 +102,49 @@ def expected_calibration_error(y_true: np.ndarray, proba: np.ndarray, bins: int 
         if inside.any():
             total += inside.mean() * abs(proba[inside].mean() - y_true[inside].mean())
     return round(float(total), 4)
+
+
+def document_counts(y_true: np.ndarray, y_pred: np.ndarray, docs: Sequence[str], genres: Sequence[str]) -> list[list]:
+    """Per document: [doc, genre, [[tp, fp, fn] per theme]], in first-seen order.  Counts, not
+    paragraphs, so a bundle can carry them: they are what a document-level bootstrap resamples."""
+    y_true = np.asarray(y_true, dtype=bool)
+    y_pred = np.asarray(y_pred, dtype=bool)
+    out: list[list] = []
+    where: dict[str, int] = {}
+    for i, doc in enumerate(docs):
+        if doc not in where:
+            where[doc] = len(out)
+            out.append([doc, genres[i], np.zeros((y_true.shape[1], 3), dtype=int)])
+        row = out[where[doc]][2]
+        row[:, 0] += y_true[i] & y_pred[i]
+        row[:, 1] += ~y_true[i] & y_pred[i]
+        row[:, 2] += y_true[i] & ~y_pred[i]
+    return [[doc, genre, counts.tolist()] for doc, genre, counts in out]
+
+
+def macro_f1_of_counts(counts: np.ndarray) -> np.ndarray:
+    """Macro-F1 from summed [tp, fp, fn] per theme (last two axes), with `theme_scores`'
+    convention: a theme with nothing to find and nothing claimed scores 1."""
+    counts = np.asarray(counts, dtype=float)
+    tp, fp, fn = counts[..., 0], counts[..., 1], counts[..., 2]
+    denominator = 2 * tp + fp + fn
+    f1 = np.where(denominator > 0, 2 * tp / np.where(denominator > 0, denominator, 1), 1.0)
+    return f1.mean(axis=-1)
+
+
+def document_bootstrap(
+    counts: np.ndarray, resamples: int = 2000, seed: int = 0, level: float = 0.95
+) -> tuple[float, float]:
+    """Percentile interval of macro-F1 when the documents (axis 0 of `counts`, each themes × [tp,
+    fp, fn]) are drawn again with replacement: how much the figure hangs on which documents were
+    annotated.  Documents, not paragraphs, are the unit: paragraphs of one document are not
+    independent, and a held-back document is what a user brings."""
+    counts = np.asarray(counts, dtype=float)
+    if len(counts) == 0:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(counts), size=(resamples, len(counts)))
+    scores = macro_f1_of_counts(counts[draws].sum(axis=1))
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(scores, [tail, 100 - tail])
+    return round(float(low), 4), round(float(high), 4)

@@ -18,7 +18,7 @@ from pipeline.annotations import Annotation, label_matrix
 from pipeline.features import FeatureSpace
 from pipeline.genre_validation import leave_one_genre_out
 from pipeline.lexicon import ThemeLexicon
-from pipeline.metrics import best_threshold, expected_calibration_error, theme_scores
+from pipeline.metrics import best_threshold, document_counts, expected_calibration_error, theme_scores
 from pipeline.model import ThemeModel
 from pipeline.params import TrainParams
 
@@ -153,13 +153,18 @@ def cv_by_genre(
 def cv_report(
     ts: TrainingSet, oof: np.ndarray, scored: np.ndarray, thresholds: np.ndarray, themes: Sequence[str]
 ) -> dict:
-    """Out-of-fold figures: all scored rows, ECE per theme, per genre group, and `data.labels` alone
-    (without the mixed-in sample) when the sample is mixed in."""
+    """Out-of-fold figures: all scored rows, ECE per theme, per genre group, per document (counts, a
+    list so `dvc metrics` does not show a column per document), and `data.labels` alone (without
+    the mixed-in sample) when the sample is mixed in."""
     if not scored.any():
         return {}
     cv = theme_scores(ts.y[scored], oof[scored] >= thresholds, themes)
     cv["ece"] = {t: expected_calibration_error(ts.y[scored, j], oof[scored, j]) for j, t in enumerate(themes)}
     cv["groups"] = cv_by_genre(ts, oof, scored, thresholds, themes)
+    rows = np.flatnonzero(scored)  # per-document counts: what `benchmarks/quality.py` bootstraps
+    cv["documents"] = document_counts(
+        ts.y[rows], oof[rows] >= thresholds, [ts.groups[i] for i in rows], [ts.genres[i] for i in rows]
+    )
     if any(ts.from_sample):
         labelled = scored.copy()
         labelled[: len(ts.from_sample)] &= ~np.asarray(ts.from_sample, dtype=bool)

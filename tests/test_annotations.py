@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.annotations import label_matrix, read_annotations, split_by_document
-from pipeline.metrics import best_threshold, theme_scores
+from pipeline.metrics import best_threshold, document_bootstrap, document_counts, macro_f1_of_counts, theme_scores
 from pipeline.readers import InputError
 from pipeline.themes import ThemeSet
 
@@ -73,3 +73,25 @@ def test_theme_scores_and_threshold() -> None:
     assert s["macro_f1"] == 1.0 and s["diplomacy"]["support"] == 2
     proba = np.array([0.9, 0.2, 0.7, 0.1])
     assert 0.2 < best_threshold(y[:, 0], proba) <= 0.7
+
+
+def test_document_counts_give_theme_scores_back_and_a_bootstrap_interval_around_them() -> None:
+    """Per-document [tp, fp, fn] summed back give exactly `theme_scores`' macro-F1 (its convention
+    for a theme with nothing to find included), and resampling documents brackets that figure."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    y = rng.random((120, 3)) < 0.3
+    y_hat = y ^ (rng.random((120, 3)) < 0.15)  # 15 % of decisions flipped
+    y[:, 2] = y_hat[:, 2] = False  # a theme nobody has and nobody claims: F1 1 by convention
+    docs = [f"doc{i // 10}" for i in range(120)]
+    rows = document_counts(y, y_hat, docs, ["g"] * 120)
+    assert [r[0] for r in rows] == [f"doc{k}" for k in range(12)] and all(r[1] == "g" for r in rows)
+    counts = np.array([r[2] for r in rows])
+    assert counts.shape == (12, 3, 3) and counts.sum() == (y | y_hat).sum()
+    point = theme_scores(y, y_hat, THEMES.names)["macro_f1"]
+    assert round(float(macro_f1_of_counts(counts.sum(axis=0))), 4) == point
+    low, high = document_bootstrap(counts, resamples=500, seed=1)
+    assert low < point < high and (low, high) == document_bootstrap(counts, resamples=500, seed=1)
+    narrow = document_bootstrap(counts, resamples=500, seed=1, level=0.5)
+    assert low <= narrow[0] < narrow[1] <= high

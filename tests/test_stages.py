@@ -4,6 +4,7 @@ real scikit-learn."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -55,6 +56,28 @@ def test_lda_is_deterministic_for_a_seed(segmenter: Segmenter, labelled: list[di
     assert np.array_equal(a.expElogbeta, b.expElogbeta) and da.token2id == db.token2id
     c, _ = fit_topics(docs, replace(small, random_state=4))
     assert not np.array_equal(a.expElogbeta, c.expElogbeta)
+
+
+def test_every_x86_machine_computes_with_the_same_simd_kernels() -> None:
+    """AVX-512 and AVX2 kernels round differently, so an AVX-512 machine's LDA and bundle differed
+    from an AVX2 machine's (dvc.lock, the released model).  Importing `pipeline` pins numpy's
+    dispatch and OpenBLAS's kernels to AVX2 before numpy loads, in the stages and the CLI alike."""
+    import platform
+    import subprocess
+    import sys
+
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        pytest.skip("the pin is for x86-64 (other machines have one kernel family)")
+    probe = (
+        "import os, pipeline, numpy\n"
+        "from numpy._core._multiarray_umath import __cpu_features__ as f\n"
+        "wide = f['X86_V4'] if 'X86_V4' in f else f.get('AVX512_SKX', False)\n"
+        "print(wide, f['AVX2'], os.environ['OPENBLAS_CORETYPE'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("NPY_DISABLE_CPU_FEATURES", "OPENBLAS_CORETYPE")}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True", "Haswell"]
 
 
 def test_seeded_eta_pulls_topic_i_towards_theme_i(
