@@ -1,7 +1,6 @@
 """policy-themes: Chinese policy documents → paragraphs → tokens → LDA topics → theme labels."""
 
 import os
-import platform
 
 # One BLAS thread: results do not depend on thread scheduling (byte-identical reruns), and on
 # small matrices OpenBLAS's thread hand-off costs far more than it saves (measured: a dot product
@@ -16,7 +15,9 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 # AVX2 kernels (x86-64-v3, any x86-64 CPU since 2013) instead.  numpy ≥ 2.4 names its AVX-512
 # targets X86_V4/AVX512_ICL/AVX512_SPR, earlier releases AVX512F/AVX512_SKX/…; a name this numpy
 # does not know only raises a silent ImportWarning.
-if platform.machine().lower() in ("x86_64", "amd64"):
+# (os.uname, not the platform module: that import costs ~2 ms of every CLI start.)
+_machine = os.uname().machine if hasattr(os, "uname") else os.environ.get("PROCESSOR_ARCHITECTURE", "")
+if _machine.lower() in ("x86_64", "amd64"):
     os.environ.setdefault(
         "NPY_DISABLE_CPU_FEATURES",
         "X86_V4,AVX512_ICL,AVX512_SPR,AVX512F,AVX512CD,AVX512_SKX,AVX512_CLX,AVX512_CNL,AVX512_KNL,AVX512_KNM",
